@@ -1,0 +1,201 @@
+//! The shared state behind every handle of one timer.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::{Notify, oneshot};
+use tokio::time::Instant;
+
+use crate::target::BoxTarget;
+use crate::{Error, Mode, OnError, StopReason};
+
+/// A future that stops the timer when it completes (`cancel_on`).
+pub(crate) type CancelFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+pub(crate) type FailureHook = Arc<dyn Fn(&Error) + Send + Sync>;
+pub(crate) type StopHook = Arc<dyn Fn(&StopReason) + Send + Sync>;
+
+/// Settings fixed at build time.
+pub(crate) struct Config {
+    pub(crate) name: Arc<str>,
+    pub(crate) mode: Mode,
+    pub(crate) initial_delay: Duration,
+    pub(crate) jitter: f64,
+    pub(crate) on_error: OnError,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) seed: Option<u64>,
+    pub(crate) on_failure: Option<FailureHook>,
+    pub(crate) on_stop: Option<StopHook>,
+}
+
+/// Someone waiting for the outcome of one tick.
+pub(crate) enum Waiter<T> {
+    Async(oneshot::Sender<Result<T, Error>>),
+    Blocking(std::sync::mpsc::SyncSender<Result<T, Error>>),
+}
+
+impl<T> Waiter<T> {
+    pub(crate) fn send(self, outcome: Result<T, Error>) {
+        // A waiter that went away no longer cares.
+        match self {
+            Waiter::Async(tx) => drop(tx.send(outcome)),
+            Waiter::Blocking(tx) => drop(tx.try_send(outcome)),
+        }
+    }
+}
+
+/// How a running timer was asked to stop.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum StopRequest {
+    /// Drop any in-flight tick (`cancel`, the last handle dropped).
+    Now { dropped: bool },
+    /// Let an in-flight tick finish until the deadline (`shutdown`).
+    Graceful(Instant),
+}
+
+/// The part of a timer that changes while it runs. Behind one `std::sync::Mutex`, never held
+/// across an `.await`.
+pub(crate) struct State<T> {
+    pub(crate) period: Duration,
+    pub(crate) period_changed: bool,
+    /// Why `start` must fail (a `Timer::new` with a zero period).
+    pub(crate) config_error: Option<Error>,
+    /// The target, while no run owns it.
+    pub(crate) target: Option<BoxTarget<T>>,
+    /// `cancel_on`: present until the first start takes it.
+    pub(crate) cancel_on: Option<CancelFuture>,
+    pub(crate) single_shot: bool,
+
+    /// Incremented by every successful `start`.
+    pub(crate) run_id: u64,
+    pub(crate) running: bool,
+    pub(crate) stop: Option<StopRequest>,
+    pub(crate) trigger: bool,
+    /// The task running the current run, once it has started.
+    pub(crate) task_id: Option<tokio::task::Id>,
+    pub(crate) last_stop: Option<StopReason>,
+
+    /// Served by the next tick to *start* (triggers).
+    pub(crate) triggers: Vec<Waiter<T>>,
+    /// Served by the next tick to *complete* (`join`).
+    pub(crate) joins: Vec<Waiter<T>>,
+
+    pub(crate) last_result: Option<T>,
+    pub(crate) last_tick_at: Option<Instant>,
+    /// Whether the most recently completed tick failed.
+    pub(crate) last_failed: bool,
+    pub(crate) stats: crate::Stats,
+}
+
+impl<T> State<T> {
+    /// The outcome of the latest completed tick, if any.
+    pub(crate) fn latest(&self) -> Option<Result<T, Error>>
+    where
+        T: Clone,
+    {
+        if self.last_failed {
+            self.stats.last_error.clone().map(Err)
+        } else {
+            self.last_result.clone().map(Ok)
+        }
+    }
+}
+
+pub(crate) struct Core<T> {
+    pub(crate) config: Config,
+    state: Mutex<State<T>>,
+    /// Wakes the run's task: stop, trigger, period change.
+    pub(crate) control: Notify,
+    /// Wakes async waiters: a tick completed, a run ended.
+    pub(crate) events: Notify,
+    /// Wakes blocking callers when a run ends.
+    pub(crate) ended: Condvar,
+}
+
+impl<T> Core<T> {
+    pub(crate) fn new(config: Config, state: State<T>) -> Self {
+        Core {
+            config,
+            state: Mutex::new(state),
+            control: Notify::new(),
+            events: Notify::new(),
+            ended: Condvar::new(),
+        }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State<T>> {
+        // No code panics while holding the lock; recover the state if a user hook ever does.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn wait_ended<'a>(
+        &self,
+        guard: MutexGuard<'a, State<T>>,
+        run_id: u64,
+        timeout: Duration,
+    ) -> Result<MutexGuard<'a, State<T>>, Error> {
+        let (guard, res) = self
+            .ended
+            .wait_timeout_while(guard, timeout, |s| s.running && s.run_id == run_id)
+            .unwrap_or_else(PoisonError::into_inner);
+        if res.timed_out() {
+            Err(Error::Timeout(timeout))
+        } else {
+            Ok(guard)
+        }
+    }
+
+    /// Waits until `check` returns `Some`, re-checking after every tick and every end of a run.
+    pub(crate) async fn until<R>(&self, mut check: impl FnMut(&State<T>) -> Option<R>) -> R {
+        let notified = self.events.notified();
+        tokio::pin!(notified);
+        loop {
+            notified.as_mut().enable();
+            if let Some(r) = check(&self.lock()) {
+                return r;
+            }
+            notified.as_mut().await;
+            notified.set(self.events.notified());
+        }
+    }
+
+    /// Whether the caller runs on the task of the current run (inside the target or a hook).
+    pub(crate) fn on_own_task(&self, state: &State<T>) -> bool {
+        state.task_id.is_some() && tokio::task::try_id() == state.task_id
+    }
+
+    /// Asks the current run to stop and wakes its task. Returns the run's id, or `None` when
+    /// the timer is not running.
+    pub(crate) fn request_stop(&self, request: StopRequest) -> Option<u64> {
+        let mut s = self.lock();
+        if !s.running {
+            return None;
+        }
+        s.stop = Some(match (s.stop, request) {
+            // An immediate stop wins over a graceful one, never the other way round.
+            (Some(now @ StopRequest::Now { .. }), StopRequest::Graceful(_)) => now,
+            (Some(StopRequest::Graceful(a)), StopRequest::Graceful(b)) => {
+                StopRequest::Graceful(a.min(b))
+            }
+            (_, r) => r,
+        });
+        let id = s.run_id;
+        drop(s);
+        self.control.notify_one();
+        Some(id)
+    }
+
+    /// Stops the current run and waits until its task is gone (unless called from that very
+    /// task, which cannot wait for itself).
+    pub(crate) async fn stop_and_wait(&self, request: StopRequest) {
+        let Some(id) = self.request_stop(request) else {
+            return;
+        };
+        if self.on_own_task(&self.lock()) {
+            return;
+        }
+        self.until(|s| (!s.running || s.run_id != id).then_some(()))
+            .await;
+    }
+}

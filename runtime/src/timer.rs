@@ -1,0 +1,1124 @@
+//! [`Timer`], its builder, and what it reports.
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_core::Stream;
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::core::{CancelFuture, Config, Core, State, StopRequest, Waiter};
+use crate::driver::Run;
+use crate::target::{BoxTarget, IntoTarget};
+use crate::{Error, Mode, OnError};
+
+/// A recurring call of a target on a tokio runtime.
+///
+/// `Timer<T>` is a cheap handle: clones share one timer, and every method takes `&self`, so it
+/// can be stored in a `static`, passed to other tasks and threads, and controlled from anywhere.
+/// `T` is the type of a tick's value (the `Ok` type for a fallible target).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use periodic::Timer;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), periodic::Error> {
+/// let timer = Timer::new(Duration::from_secs(5), || async { 42u64 });
+/// timer.start()?;
+/// assert_eq!(timer.join().await?, 42); // the first tick fires at once
+/// assert_eq!(timer.last_result(), Some(42));
+/// assert_eq!(timer.trigger().await?, 42); // fire now, then resume the schedule
+/// assert_eq!(timer.hit_count(), 2);
+/// timer.cancel().await;
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Lifecycle
+///
+/// A timer is created stopped. [`start`](Self::start) spawns its task on the current runtime;
+/// [`cancel`](Self::cancel) and [`shutdown`](Self::shutdown) stop it and wait until the task is
+/// gone. It can be started again with a fresh schedule; counters and the last result carry over.
+///
+/// **When every handle is dropped**, the timer stops as if [`cancel`](Self::cancel)led: an
+/// in-flight tick is dropped at its next `.await`, the [`on_stop`](TimerBuilder::on_stop) hook
+/// runs with [`StopReason::Dropped`], and waiters, streams and subscribers see the end. A
+/// `Timer` never outlives every handle to it, so a forgotten timer cannot run forever. (The
+/// handles produced by `#[every]` are `static`s, so their timers run until stopped.)
+///
+/// When the runtime that runs a timer shuts down, the timer stops with
+/// [`StopReason::RuntimeShutdown`].
+pub struct Timer<T> {
+    handle: Arc<Handle<T>>,
+}
+
+/// Owned by the user-facing handles only; the run's task holds the [`Core`], not this, so that
+/// dropping the last `Timer` can stop the run.
+struct Handle<T> {
+    core: Arc<Core<T>>,
+}
+
+impl<T> Drop for Handle<T> {
+    fn drop(&mut self) {
+        self.core.request_stop(StopRequest::Now { dropped: true });
+    }
+}
+
+impl<T> Clone for Timer<T> {
+    fn clone(&self) -> Self {
+        Timer {
+            handle: self.handle.clone(),
+        }
+    }
+}
+
+/// Counters and timings of a timer, read with [`Timer::stats`].
+///
+/// Counters carry over restarts.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Ticks that completed, successfully or not.
+    pub ticks: u64,
+    /// Ticks that produced a value (the same as [`Timer::hit_count`]).
+    pub hits: u64,
+    /// Ticks that failed: the target returned `Err`, panicked or timed out.
+    pub errors: u64,
+    /// Fixed-rate slots skipped because an earlier tick overran them.
+    pub skipped: u64,
+    /// How long the last completed tick ran.
+    pub last_duration: Option<Duration>,
+    /// The longest any tick ran.
+    pub max_duration: Duration,
+    /// How late the last tick started against the instant it was scheduled for (zero for a
+    /// triggered tick).
+    pub last_lateness: Option<Duration>,
+    /// The most recent tick failure. After an [`OnError::Stop`] failure this is the error that
+    /// stopped the timer.
+    pub last_error: Option<Error>,
+}
+
+/// Why a run of a timer ended, passed to the [`on_stop`](TimerBuilder::on_stop) hook and
+/// available from [`Timer::last_stop`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum StopReason {
+    /// [`Timer::cancel`] (or `cancel_blocking`).
+    Cancelled,
+    /// [`Timer::shutdown`].
+    Shutdown,
+    /// The `cancel_on` future or token completed.
+    CancelOn,
+    /// Every handle to the timer was dropped.
+    Dropped,
+    /// A tick failed under [`OnError::Stop`].
+    Failed(Error),
+    /// A stream or iterator target ended.
+    Exhausted,
+    /// The runtime running the timer shut down.
+    RuntimeShutdown,
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Configures a [`Timer`]. Made by [`Timer::builder`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use periodic::{Mode, OnError, Timer};
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), periodic::Error> {
+/// let timer = Timer::builder(Duration::from_secs(30), || async { Ok::<_, std::io::Error>(7) })
+///     .name("db_refresh")
+///     .mode(Mode::FixedRate)
+///     .initial_delay(Duration::from_secs(2))
+///     .jitter(0.1)
+///     .on_error(OnError::Continue)
+///     .timeout(Duration::from_secs(10))
+///     .build()?;
+/// assert_eq!(timer.name(), "db_refresh");
+/// # Ok(())
+/// # }
+/// ```
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct TimerBuilder<T> {
+    period: Duration,
+    target: BoxTarget<T>,
+    name: Option<Arc<str>>,
+    mode: Mode,
+    initial_delay: Duration,
+    jitter: f64,
+    on_error: OnError,
+    timeout: Option<Duration>,
+    seed: Option<u64>,
+    cancel_on: Option<CancelFuture>,
+    on_failure: Option<crate::core::FailureHook>,
+    on_stop: Option<crate::core::StopHook>,
+}
+
+impl<T> fmt::Debug for TimerBuilder<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimerBuilder")
+            .field("period", &self.period)
+            .field("name", &self.name)
+            .field("mode", &self.mode)
+            .field("initial_delay", &self.initial_delay)
+            .field("jitter", &self.jitter)
+            .field("on_error", &self.on_error)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Things a timer can be told to stop on: any future, or a
+/// [`CancellationToken`](tokio_util::sync::CancellationToken). See
+/// [`TimerBuilder::cancel_on`].
+pub trait CancelOn<M> {
+    /// Turns the signal into a future. Not public API.
+    #[doc(hidden)]
+    fn into_cancel_future(self) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+}
+
+/// Marker types for [`CancelOn`]; inference picks one.
+pub mod cancel_marker {
+    /// Any future.
+    #[derive(Debug)]
+    pub struct AnyFuture;
+    /// A cancellation token.
+    #[derive(Debug)]
+    pub struct Token;
+}
+
+impl<F> CancelOn<cancel_marker::AnyFuture> for F
+where
+    F: Future + Send + 'static,
+{
+    fn into_cancel_future(self) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(async move {
+            self.await;
+        })
+    }
+}
+
+impl CancelOn<cancel_marker::Token> for CancellationToken {
+    fn into_cancel_future(self) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(self.cancelled_owned())
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
+    /// The scheduling mode. Default: [`Mode::FixedDelay`].
+    pub fn mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// The name shown in logs, spans, errors and `Debug`. Default: `timer-N`, `N` unique in the
+    /// process.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into().into());
+        self
+    }
+
+    /// Delay between [`start`](Timer::start) and the first tick. Default: zero (the first tick
+    /// fires at start). Jitter does not apply to it.
+    pub fn initial_delay(mut self, delay: Duration) -> Self {
+        self.initial_delay = delay;
+        self
+    }
+
+    /// Moves each scheduled tick by a uniformly random amount in `[-j·period, +j·period)`, to
+    /// spread load when many processes run the same schedule. `j` must lie in `[0, 1]`.
+    ///
+    /// In fixed-delay mode the offset is added to the sleep after each tick (a negative sleep
+    /// fires at once). In fixed-rate mode a tick never moves past its own slot's due instant —
+    /// a positive offset fires it on time, a negative one early — and the grid itself never
+    /// moves: jitter causes no drift and never makes a fixed-rate tick late (the seed caps it
+    /// the same way). Triggered ticks and the first tick are not jittered.
+    ///
+    /// ```text
+    /// fixed_delay, j = 0.1, period 10:  finish ... [9, 11) ... next tick
+    /// fixed_rate,  j = 0.1, period 10:  slot due at 20 → fires in [19, 20]
+    /// ```
+    pub fn jitter(mut self, jitter: f64) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// Seeds the jitter's random source, so that a test sees the same offsets every run.
+    pub fn jitter_seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// What to do after a failed tick. Default: [`OnError::Continue`].
+    pub fn on_error(mut self, on_error: OnError) -> Self {
+        self.on_error = on_error;
+        self
+    }
+
+    /// The longest one tick may run. A tick over it is dropped and reported as
+    /// [`Error::TickTimeout`], a failure like any other. Applies to async targets and streams:
+    /// a sync call cannot be interrupted. Default: none.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Stops the timer when `signal` completes: any future (its output is ignored) or a
+    /// [`CancellationToken`]. An in-flight tick is dropped, as with [`Timer::cancel`].
+    ///
+    /// A timer built with `cancel_on` is single-shot: once its run has ended, `start` returns
+    /// [`Error::Restart`] (the signal cannot be waited for twice).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{StopReason, Timer};
+    /// use tokio_util::sync::CancellationToken;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let token = CancellationToken::new();
+    /// let timer = Timer::builder(Duration::from_secs(1), || ())
+    ///     .cancel_on(token.clone())
+    ///     .build()?;
+    /// timer.start()?;
+    /// token.cancel();
+    /// timer.wait().await?; // an idle wait ends when the timer stops
+    /// assert!(matches!(timer.last_stop(), Some(StopReason::CancelOn)));
+    /// assert!(matches!(timer.start(), Err(periodic::Error::Restart { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn cancel_on<M>(mut self, signal: impl CancelOn<M>) -> Self {
+        self.cancel_on = Some(signal.into_cancel_future());
+        self
+    }
+
+    /// Calls `hook` with the error of every failed tick, on the timer's task. The seed's
+    /// `exc_cb`. A panic in the hook is logged and otherwise ignored.
+    pub fn on_failure(mut self, hook: impl Fn(&Error) + Send + Sync + 'static) -> Self {
+        self.on_failure = Some(Arc::new(hook));
+        self
+    }
+
+    /// Calls `hook` exactly once per successful [`start`](Timer::start), when that run ends for
+    /// any reason, with the reason. The seed's `cancel_cb`. It runs on the timer's task (or
+    /// where the task is dropped), before [`cancel`](Timer::cancel) returns. A panic in the hook
+    /// is logged and otherwise ignored.
+    pub fn on_stop(mut self, hook: impl Fn(&StopReason) + Send + Sync + 'static) -> Self {
+        self.on_stop = Some(Arc::new(hook));
+        self
+    }
+
+    /// Builds the timer, stopped.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`] for a zero period, a jitter outside `[0, 1]` or a zero tick
+    /// timeout.
+    pub fn build(self) -> Result<Timer<T>, Error> {
+        validate_period(self.period)?;
+        if !(0.0..=1.0).contains(&self.jitter) {
+            return Err(Error::invalid(format_args!(
+                "jitter must lie in [0, 1], got {}",
+                self.jitter
+            )));
+        }
+        if self.timeout == Some(Duration::ZERO) {
+            return Err(Error::invalid("the tick timeout must be greater than zero"));
+        }
+        Ok(self.assemble(None))
+    }
+
+    fn assemble(self, config_error: Option<Error>) -> Timer<T> {
+        let name = self
+            .name
+            .unwrap_or_else(|| format!("timer-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed)).into());
+        let config = Config {
+            name,
+            mode: self.mode,
+            initial_delay: self.initial_delay,
+            jitter: self.jitter,
+            on_error: self.on_error,
+            timeout: self.timeout,
+            seed: self.seed,
+            on_failure: self.on_failure,
+            on_stop: self.on_stop,
+        };
+        let single_shot = self.cancel_on.is_some();
+        let state = State {
+            period: self.period,
+            period_changed: false,
+            config_error,
+            target: Some(self.target),
+            cancel_on: self.cancel_on,
+            single_shot,
+            run_id: 0,
+            running: false,
+            stop: None,
+            trigger: false,
+            task_id: None,
+            last_stop: None,
+            triggers: Vec::new(),
+            joins: Vec::new(),
+            last_result: None,
+            last_tick_at: None,
+            last_failed: false,
+            stats: Stats::default(),
+        };
+        Timer {
+            handle: Arc::new(Handle {
+                core: Arc::new(Core::new(config, state)),
+            }),
+        }
+    }
+}
+
+fn validate_period(period: Duration) -> Result<(), Error> {
+    if period.is_zero() {
+        Err(Error::invalid("the period must be greater than zero"))
+    } else {
+        Ok(())
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> Timer<T> {
+    /// A timer with default settings: fixed-delay, no initial delay, no jitter,
+    /// [`OnError::Continue`], no tick timeout. See [`IntoTarget`] for the accepted targets.
+    ///
+    /// This never panics: with a zero period, [`start`](Self::start) returns
+    /// [`Error::InvalidConfig`]. Use [`builder`](Self::builder) to get that error at
+    /// construction.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// // Sync and async functions, infallible or fallible, need no annotations.
+    /// let sync = Timer::new(Duration::from_secs(1), || 1u8);
+    /// let fallible = Timer::new(Duration::from_secs(1), || -> std::io::Result<u8> { Ok(2) });
+    /// let asynchronous = Timer::new(Duration::from_secs(1), || async { 3u8 });
+    /// let async_fallible = Timer::new(Duration::from_secs(1), || async {
+    ///     Ok::<u8, std::io::Error>(4)
+    /// });
+    /// // An iterator or stream yields one item per tick; its end stops the timer.
+    /// let iter = Timer::new(Duration::from_secs(1), [5u8, 6].into_iter());
+    /// let stream = Timer::new(Duration::from_secs(1), tokio_stream::iter([7u8]));
+    /// sync.start()?;
+    /// fallible.start()?;
+    /// asynchronous.start()?;
+    /// async_fallible.start()?;
+    /// iter.start()?;
+    /// stream.start()?;
+    /// // Each first tick fires at start.
+    /// assert_eq!(sync.wait().hit_count(1).await?, Some(1));
+    /// assert_eq!(fallible.wait().hit_count(1).await?, Some(2));
+    /// assert_eq!(asynchronous.wait().hit_count(1).await?, Some(3));
+    /// assert_eq!(async_fallible.wait().hit_count(1).await?, Some(4));
+    /// assert_eq!(iter.wait().hit_count(1).await?, Some(5));
+    /// assert_eq!(stream.wait().hit_count(1).await?, Some(7));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn new<M>(period: Duration, target: impl IntoTarget<T, M>) -> Self {
+        let builder = Self::builder(period, target);
+        let error = validate_period(period).err();
+        builder.assemble(error)
+    }
+
+    /// A builder for a timer with every option (see [`TimerBuilder`]).
+    pub fn builder<M>(period: Duration, target: impl IntoTarget<T, M>) -> TimerBuilder<T> {
+        TimerBuilder {
+            period,
+            target: target.into_target(),
+            name: None,
+            mode: Mode::default(),
+            initial_delay: Duration::ZERO,
+            jitter: 0.0,
+            on_error: OnError::default(),
+            timeout: None,
+            seed: None,
+            cancel_on: None,
+            on_failure: None,
+            on_stop: None,
+        }
+    }
+
+    fn core(&self) -> &Arc<Core<T>> {
+        &self.handle.core
+    }
+
+    /// Starts the timer on the current tokio runtime. The first tick fires at once, or after the
+    /// initial delay; a restarted timer begins a fresh schedule.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::AlreadyRunning`] if it runs;
+    /// - [`Error::Restart`] if it was built with `cancel_on` and has run before;
+    /// - [`Error::NoRuntime`] outside a tokio runtime;
+    /// - [`Error::InvalidConfig`] for a [`Timer::new`] with a zero period;
+    /// - [`Error::NotRunning`] if a stream target was lost because its runtime shut down
+    ///   mid-tick.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Error, Timer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), Error> {
+    /// let timer = Timer::new(Duration::from_secs(1), || ());
+    /// timer.start()?;
+    /// assert!(matches!(timer.start(), Err(Error::AlreadyRunning { .. })));
+    /// timer.cancel().await;
+    /// timer.start()?; // restart
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn start(&self) -> Result<(), Error> {
+        let core = self.core();
+        let name = || core.config.name.clone();
+        let runtime =
+            tokio::runtime::Handle::try_current().map_err(|_| Error::NoRuntime { name: name() })?;
+        let mut s = core.lock();
+        if let Some(err) = &s.config_error {
+            return Err(err.clone());
+        }
+        if s.running {
+            return Err(Error::AlreadyRunning { name: name() });
+        }
+        if s.single_shot && s.run_id > 0 {
+            return Err(Error::Restart { name: name() });
+        }
+        let Some(target) = s.target.take() else {
+            return Err(Error::NotRunning { name: name() });
+        };
+        s.run_id += 1;
+        s.running = true;
+        s.stop = None;
+        s.trigger = false;
+        s.task_id = None;
+        let run = Run {
+            core: core.clone(),
+            run_id: s.run_id,
+            target: Some(target),
+            cancel_on: s.cancel_on.take(),
+            reason: None,
+        };
+        drop(s);
+        drop(runtime.spawn(run.run()));
+        Ok(())
+    }
+
+    /// Stops the timer and returns once its task is gone: afterwards the target is never called
+    /// again (deterministic stop). An in-flight tick is dropped at its current `.await`. Does
+    /// nothing on a stopped timer.
+    ///
+    /// Safe to call from inside the target: there it cannot wait for its own task, so it
+    /// returns at once, and the current call is dropped at its next `.await` (or, for a sync
+    /// target, completes and is recorded); no further call follows.
+    ///
+    /// # Cancel safety
+    ///
+    /// The stop is requested before the first `.await`: dropping the returned future still
+    /// stops the timer, only without waiting for it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::new(Duration::from_secs(1), || ());
+    /// timer.start()?;
+    /// timer.cancel().await;
+    /// assert!(!timer.is_running());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn cancel(&self) {
+        self.core()
+            .stop_and_wait(StopRequest::Now { dropped: false })
+            .await;
+    }
+
+    /// Stops the timer gracefully: no new tick starts; an in-flight tick may finish within
+    /// `grace` (its result is delivered as usual) and is dropped after that. Returns once the
+    /// task is gone. Does nothing on a stopped timer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::new(Duration::from_secs(60), || async {
+    ///     tokio::time::sleep(Duration::from_secs(1)).await;
+    ///     "done"
+    /// });
+    /// timer.start()?;
+    /// tokio::task::yield_now().await; // the first tick is now in flight
+    /// timer.shutdown(Duration::from_secs(5)).await;
+    /// assert_eq!(timer.last_result(), Some("done"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn shutdown(&self, grace: Duration) {
+        let deadline = Instant::now() + grace;
+        self.core()
+            .stop_and_wait(StopRequest::Graceful(deadline))
+            .await;
+    }
+
+    /// Fires a tick now and returns its outcome; the schedule then resumes from this tick
+    /// (fixed-rate re-anchors its grid at the trigger).
+    ///
+    /// The value always comes from a target call that **started after** `trigger` was called —
+    /// never a stale or in-flight result (a deliberate improvement on the seed). Triggers that
+    /// arrive before that call starts share it; a trigger while a tick is in flight causes
+    /// exactly one more call, right after the in-flight one. Ticks never overlap.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotRunning`] on a stopped (or stopping) timer; [`Error::Stopped`] if the timer
+    /// stops before the call completes; the tick's own error if it fails;
+    /// [`Error::Reentrant`] when called from inside the timer's own target, which would wait
+    /// for itself.
+    ///
+    /// # Cancel safety
+    ///
+    /// The trigger is registered before the first `.await`: dropping the future still fires
+    /// the tick, only its outcome is not received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// static CALLS: AtomicU32 = AtomicU32::new(0);
+    /// let timer = Timer::new(Duration::from_secs(3600), || CALLS.fetch_add(1, Ordering::SeqCst) + 1);
+    /// timer.start()?;
+    /// timer.join().await?; // the first tick
+    /// // Two concurrent triggers share one call.
+    /// let (a, b) = tokio::join!(timer.trigger(), timer.trigger());
+    /// assert_eq!((a?, b?), (2, 2));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn trigger(&self) -> Result<T, Error> {
+        let rx = {
+            let core = self.core();
+            let mut s = core.lock();
+            self.check_can_wait(&s)?;
+            let (tx, rx) = oneshot::channel();
+            s.triggers.retain(waiter_alive);
+            s.triggers.push(Waiter::Async(tx));
+            s.trigger = true;
+            drop(s);
+            core.control.notify_one();
+            rx
+        };
+        self.received(rx.await)
+    }
+
+    /// Waits for the next tick to complete and returns its outcome (the tick in flight, if
+    /// there is one).
+    ///
+    /// `join` sees only ticks that complete after it is called: on a multi-threaded runtime the
+    /// first tick may complete between [`start`](Self::start) and `join`. To gate on the first
+    /// tick, use [`wait().hit_count(1)`](Self::wait), which counts ticks instead.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotRunning`] on a stopped timer; [`Error::Stopped`] if the timer stops first;
+    /// the tick's own error if it fails; [`Error::Reentrant`] from inside the timer's own
+    /// target.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::new(Duration::from_secs(12), || 42);
+    /// timer.start()?;
+    /// assert_eq!(timer.join().await?, 42);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn join(&self) -> Result<T, Error> {
+        let rx = {
+            let mut s = self.core().lock();
+            self.check_can_wait(&s)?;
+            let (tx, rx) = oneshot::channel();
+            s.joins.retain(waiter_alive);
+            s.joins.push(Waiter::Async(tx));
+            rx
+        };
+        self.received(rx.await)
+    }
+
+    fn check_can_wait(&self, s: &State<T>) -> Result<(), Error> {
+        let core = self.core();
+        if !s.running || s.stop.is_some() {
+            return Err(Error::NotRunning {
+                name: core.config.name.clone(),
+            });
+        }
+        if core.on_own_task(s) {
+            return Err(Error::Reentrant {
+                name: core.config.name.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    fn received(
+        &self,
+        r: Result<Result<T, Error>, oneshot::error::RecvError>,
+    ) -> Result<T, Error> {
+        r.unwrap_or_else(|_| {
+            Err(Error::Stopped {
+                name: self.core().config.name.clone(),
+            })
+        })
+    }
+
+    /// Waits for a number of ticks, or for the timer to stop. Configure the returned [`Wait`]
+    /// and `.await` it.
+    ///
+    /// | condition | timeout | outcome |
+    /// | --- | --- | --- |
+    /// | [`hits`](Wait::hits) or [`hit_count`](Wait::hit_count) | not reached | `Ok(last_result)` once the count is reached |
+    /// | `hits` or `hit_count` | exceeded | [`Error::Timeout`] |
+    /// | none (idle wait) | none | `Ok(last_result)` once the timer stops |
+    /// | none (idle wait) | exceeded | `Ok(last_result)`, no error |
+    ///
+    /// A tick that fails while the wait is pending ends it with that tick's error. A count
+    /// condition on a stopped timer is `Ok` if already met and [`Error::NotRunning`] otherwise;
+    /// if the timer stops before the count is reached, [`Error::Stopped`]. An idle wait on a
+    /// stopped timer returns at once.
+    ///
+    /// Unlike the seed, which returns `None` when no tick happened during the wait, the value
+    /// is always the timer's latest result.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Error, Timer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), Error> {
+    /// let timer = Timer::new(Duration::from_secs(5), || "fresh");
+    /// timer.start()?;
+    /// // Gate startup on the first tick.
+    /// assert_eq!(timer.wait().hit_count(1).await?, Some("fresh"));
+    /// // Three more ticks take 15 s; a 10 s bound fails.
+    /// let late = timer.wait().hits(3).timeout(Duration::from_secs(10)).await;
+    /// assert!(matches!(late, Err(Error::Timeout(_))));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn wait(&self) -> Wait<T> {
+        Wait {
+            core: self.core().clone(),
+            condition: None,
+            timeout: None,
+        }
+    }
+
+    /// A stream of the latest tick outcomes: each item is the outcome of a tick that completed
+    /// since the previous item. A slow consumer skips ticks rather than buffering them (use a
+    /// subscription for every tick). The stream ends when the run it belongs to ends — the
+    /// current run, or the next one if the timer is stopped when the stream is made.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use futures_util::StreamExt;
+    /// use periodic::Timer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::new(Duration::from_secs(14), [1, 2, 3].into_iter());
+    /// let stream = timer.stream(); // made before start: it follows the next run
+    /// timer.start()?;
+    /// let values: Vec<i32> = stream.map(|r| r.unwrap()).collect().await;
+    /// assert_eq!(values, [1, 2, 3]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn stream(&self) -> Latest<T> {
+        let core = self.core().clone();
+        let (attach, seen) = {
+            let s = core.lock();
+            let attach = if s.running { s.run_id } else { s.run_id + 1 };
+            (attach, s.stats.ticks)
+        };
+        let inner = futures_util::stream::unfold((core, seen), move |(core, seen)| async move {
+            let (item, seen) = core
+                .until(|s| {
+                    if s.stats.ticks > seen && s.run_id == attach {
+                        Some((s.latest(), s.stats.ticks))
+                    } else if s.run_id > attach || (s.run_id == attach && !s.running) {
+                        Some((None, seen))
+                    } else {
+                        None
+                    }
+                })
+                .await;
+            item.map(|item| (item, (core, seen)))
+        });
+        Latest {
+            inner: Box::pin(inner),
+        }
+    }
+
+    /// Changes the period, from any thread. It takes effect at once: the next tick becomes due
+    /// one new period after the previous tick's reference instant — its start in fixed-rate,
+    /// its finish in fixed-delay — or immediately if that instant has passed; fixed-rate
+    /// re-anchors its grid at that instant. Before the first tick of a run, the first tick keeps
+    /// its instant. A tick in flight is not disturbed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`] for a zero period.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::new(Duration::from_secs(3600), || ());
+    /// timer.start()?;
+    /// timer.join().await?;
+    /// let before = tokio::time::Instant::now();
+    /// timer.set_period(Duration::from_secs(1))?;
+    /// timer.join().await?;
+    /// assert_eq!(before.elapsed(), Duration::from_secs(1));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_period(&self, period: Duration) -> Result<(), Error> {
+        validate_period(period)?;
+        let core = self.core();
+        let mut s = core.lock();
+        s.period = period;
+        s.config_error = None;
+        s.period_changed = true;
+        drop(s);
+        core.control.notify_one();
+        Ok(())
+    }
+
+    /// Stops the timer from a thread outside any tokio runtime, blocking until its task is gone
+    /// or `timeout` passes. The counterpart of [`cancel`](Self::cancel) for signal handlers,
+    /// sync request handlers and worker threads.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Blocking`] when called on a thread that runs a tokio runtime (blocking there
+    /// could deadlock: use `cancel().await`), before the timer was ever started, or after its
+    /// runtime shut down; [`Error::Timeout`] if the task is still running after `timeout`.
+    /// On a timer that was started and stopped again it returns `Ok(())`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// let runtime = tokio::runtime::Runtime::new().unwrap();
+    /// let timer = Timer::new(Duration::from_millis(10), || ());
+    /// runtime.block_on(async { timer.start() }).unwrap();
+    /// // Here, on a plain thread:
+    /// timer.cancel_blocking(Duration::from_secs(5)).unwrap();
+    /// assert!(!timer.is_running());
+    /// ```
+    pub fn cancel_blocking(&self, timeout: Duration) -> Result<(), Error> {
+        let core = self.core();
+        let s = core.lock();
+        self.refuse_blocking(&s)?;
+        drop(s);
+        let Some(id) = core.request_stop(StopRequest::Now { dropped: false }) else {
+            return Ok(());
+        };
+        core.wait_ended(core.lock(), id, timeout).map(drop)
+    }
+
+    /// Fires a tick from a thread outside any tokio runtime and blocks for its outcome, for at
+    /// most `timeout`. The counterpart of [`trigger`](Self::trigger), with the same guarantees.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Blocking`] as for [`cancel_blocking`](Self::cancel_blocking);
+    /// [`Error::NotRunning`] on a stopped timer; [`Error::Timeout`] if no outcome arrives in
+    /// time (the triggered tick still runs); [`Error::Stopped`] if the timer stops first; the
+    /// tick's own error if it fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// let runtime = tokio::runtime::Runtime::new().unwrap();
+    /// let timer = Timer::new(Duration::from_secs(3600), || 7);
+    /// runtime.block_on(async { timer.start() }).unwrap();
+    /// assert_eq!(timer.trigger_blocking(Duration::from_secs(5)).unwrap(), 7);
+    /// ```
+    pub fn trigger_blocking(&self, timeout: Duration) -> Result<T, Error> {
+        let core = self.core();
+        let mut s = core.lock();
+        self.refuse_blocking(&s)?;
+        self.check_can_wait(&s)?;
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        s.triggers.push(Waiter::Blocking(tx));
+        s.trigger = true;
+        drop(s);
+        core.control.notify_one();
+        match rx.recv_timeout(timeout) {
+            Ok(outcome) => outcome,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(Error::Timeout(timeout)),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(Error::Stopped {
+                name: core.config.name.clone(),
+            }),
+        }
+    }
+
+    fn refuse_blocking(&self, s: &State<T>) -> Result<(), Error> {
+        let reason = if tokio::runtime::Handle::try_current().is_ok() {
+            "called on a thread that runs a tokio runtime, where blocking could deadlock; \
+             use the async method instead"
+        } else if s.run_id == 0 {
+            "the timer has not been started"
+        } else if !s.running && matches!(s.last_stop, Some(StopReason::RuntimeShutdown)) {
+            "the runtime that ran the timer has shut down"
+        } else {
+            return Ok(());
+        };
+        Err(Error::Blocking {
+            name: self.core().config.name.clone(),
+            reason,
+        })
+    }
+
+    /// The timer's name.
+    pub fn name(&self) -> &str {
+        &self.core().config.name
+    }
+
+    /// The current period.
+    pub fn period(&self) -> Duration {
+        self.core().lock().period
+    }
+
+    /// The scheduling mode.
+    pub fn mode(&self) -> Mode {
+        self.core().config.mode
+    }
+
+    /// Whether a run is in progress (started, and its task not yet gone).
+    pub fn is_running(&self) -> bool {
+        self.core().lock().running
+    }
+
+    /// How many ticks produced a value, over all runs.
+    pub fn hit_count(&self) -> u64 {
+        self.core().lock().stats.hits
+    }
+
+    /// The value of the latest successful tick, over all runs; `None` before the first. A failed
+    /// tick does not replace it.
+    pub fn last_result(&self) -> Option<T> {
+        self.core().lock().last_result.clone()
+    }
+
+    /// When the latest successful tick completed (`tokio::time::Instant`, so it follows a paused
+    /// clock in tests).
+    pub fn last_tick_at(&self) -> Option<Instant> {
+        self.core().lock().last_tick_at
+    }
+
+    /// Counters and timings; see [`Stats`].
+    pub fn stats(&self) -> Stats {
+        self.core().lock().stats.clone()
+    }
+
+    /// Why the latest run ended; `None` while the first run is in progress or before it.
+    pub fn last_stop(&self) -> Option<StopReason> {
+        self.core().lock().last_stop.clone()
+    }
+}
+
+fn waiter_alive<T>(w: &Waiter<T>) -> bool {
+    match w {
+        Waiter::Async(tx) => !tx.is_closed(),
+        Waiter::Blocking(_) => true,
+    }
+}
+
+impl<T> fmt::Debug for Timer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let core = &self.handle.core;
+        let s = core.lock();
+        f.debug_struct("Timer")
+            .field("name", &core.config.name)
+            .field("period", &s.period)
+            .field("mode", &core.config.mode)
+            .field("hit_count", &s.stats.hits)
+            .field("running", &s.running)
+            .finish()
+    }
+}
+
+/// What to wait for; made by [`Timer::wait`], completed by `.await`.
+///
+/// The output is the timer's latest result; see [`Timer::wait`] for the table of outcomes.
+#[must_use = "a wait does nothing until it is awaited"]
+pub struct Wait<T> {
+    core: Arc<Core<T>>,
+    condition: Option<Condition>,
+    timeout: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Condition {
+    Hits(u64),
+    HitCount(u64),
+}
+
+impl<T> fmt::Debug for Wait<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Wait")
+            .field("timer", &self.core.config.name)
+            .field("condition", &self.condition)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> Wait<T> {
+    /// Wait for `n` more successful ticks. Replaces an earlier `hit_count`.
+    pub fn hits(mut self, n: u64) -> Self {
+        self.condition = Some(Condition::Hits(n));
+        self
+    }
+
+    /// Wait until [`hit_count`](Timer::hit_count) reaches `n`. Replaces an earlier `hits`.
+    pub fn hit_count(mut self, n: u64) -> Self {
+        self.condition = Some(Condition::HitCount(n));
+        self
+    }
+
+    /// Bound the wait: with a condition, exceeding it is [`Error::Timeout`]; an idle wait
+    /// returns the latest result instead.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    async fn run(self) -> Result<Option<T>, Error> {
+        let Wait {
+            core,
+            condition,
+            timeout,
+        } = self;
+        let name = || core.config.name.clone();
+        let (goal, errors, run, running) = {
+            let s = core.lock();
+            let goal = condition.map(|c| match c {
+                Condition::Hits(n) => s.stats.hits.saturating_add(n),
+                Condition::HitCount(n) => n,
+            });
+            (goal, s.stats.errors, s.run_id, s.running && s.stop.is_none())
+        };
+        let waiting = core.until(|s| {
+            if goal.is_some_and(|goal| s.stats.hits >= goal) {
+                return Some(Ok(s.last_result.clone()));
+            }
+            if s.stats.errors > errors {
+                return s.stats.last_error.clone().map(Err);
+            }
+            let ended = !running || !s.running || s.run_id != run;
+            match (ended, goal) {
+                (false, _) => None,
+                (true, None) => Some(Ok(s.last_result.clone())),
+                (true, Some(_)) if running => Some(Err(Error::Stopped { name: name() })),
+                (true, Some(_)) => Some(Err(Error::NotRunning { name: name() })),
+            }
+        });
+        let Some(limit) = timeout else {
+            return waiting.await;
+        };
+        match tokio::time::timeout(limit, waiting).await {
+            Ok(outcome) => outcome,
+            Err(_) if goal.is_some() => Err(Error::Timeout(limit)),
+            Err(_) => Ok(core.lock().last_result.clone()),
+        }
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> IntoFuture for Wait<T> {
+    type Output = Result<Option<T>, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
+    }
+}
+
+/// The stream of latest tick outcomes made by [`Timer::stream`].
+#[must_use = "streams do nothing unless polled"]
+pub struct Latest<T> {
+    inner: Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>>,
+}
+
+impl<T> fmt::Debug for Latest<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Latest").finish_non_exhaustive()
+    }
+}
+
+impl<T> Stream for Latest<T> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
