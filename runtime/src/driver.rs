@@ -19,6 +19,8 @@ use crate::{Error, OnError, StopReason, clock};
 pub(crate) struct Run<T: Clone + Send + Sync + 'static> {
     pub(crate) core: Arc<Core<T>>,
     pub(crate) run_id: u64,
+    /// When `start` was called: the origin of the run's schedule.
+    pub(crate) started_at: Instant,
     pub(crate) target: Option<BoxTarget<T>>,
     pub(crate) cancel_on: Option<CancelFuture>,
     pub(crate) reason: Option<StopReason>,
@@ -27,7 +29,14 @@ pub(crate) struct Run<T: Clone + Send + Sync + 'static> {
 impl<T: Clone + Send + Sync + 'static> Run<T> {
     pub(crate) async fn run(mut self) {
         let mut target = self.target.take().expect("a run owns its target");
-        let reason = drive(&self.core, self.run_id, &mut target, &mut self.cancel_on).await;
+        let reason = drive(
+            &self.core,
+            self.run_id,
+            self.started_at,
+            &mut target,
+            &mut self.cancel_on,
+        )
+        .await;
         self.target = Some(target);
         self.reason = Some(reason);
     }
@@ -114,11 +123,14 @@ fn stop_reason(request: StopRequest) -> StopReason {
 async fn drive<T: Clone + Send + Sync + 'static>(
     core: &Core<T>,
     run_id: u64,
+    started_at: Instant,
     target: &mut BoxTarget<T>,
     cancel_on: &mut Option<CancelFuture>,
 ) -> StopReason {
     let cfg = &core.config;
-    let mut rng = cfg.seed.map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed);
+    let mut rng = cfg
+        .seed
+        .map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed);
     let mut period = {
         let mut s = core.lock();
         s.task_id = Some(tokio::task::id());
@@ -126,7 +138,7 @@ async fn drive<T: Clone + Send + Sync + 'static>(
         s.period
     };
     tracing::debug!(timer = %cfg.name, run = run_id, period = ?period, mode = %cfg.mode, "timer started");
-    let mut schedule = Schedule::new(cfg.mode, Instant::now() + cfg.initial_delay);
+    let mut schedule = Schedule::new(cfg.mode, started_at + cfg.initial_delay);
     // The first tick is not jittered: `initial_delay` places it exactly.
     let mut fire_at = schedule.due();
     let mut tick_no: u64 = 0;

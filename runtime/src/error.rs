@@ -108,7 +108,9 @@ pub enum Error {
 
     /// `join` or `trigger` was awaited from inside the timer's own target, where it would wait
     /// for the very tick that is waiting on it.
-    #[error("timer `{name}`: `join`/`trigger` called from inside its own target would wait for itself")]
+    #[error(
+        "timer `{name}`: `join`/`trigger` called from inside its own target would wait for itself"
+    )]
     Reentrant {
         /// The timer's name.
         name: Arc<str>,

@@ -72,6 +72,4 @@ mod timer;
 pub use config::{Mode, OnError};
 pub use error::{BoxError, Error};
 pub use target::IntoTarget;
-pub use timer::{
-    CancelOn, Latest, Stats, StopReason, Timer, TimerBuilder, Wait, cancel_marker,
-};
+pub use timer::{CancelOn, Latest, Stats, StopReason, Timer, TimerBuilder, Wait, cancel_marker};

@@ -50,7 +50,12 @@ impl Schedule {
     ///
     /// A slot is missed only when its due instant is strictly before `finished`: a target that
     /// takes exactly one period keeps the full rate.
-    pub(crate) fn finished(&mut self, period: Duration, started: Instant, finished: Instant) -> u64 {
+    pub(crate) fn finished(
+        &mut self,
+        period: Duration,
+        started: Instant,
+        finished: Instant,
+    ) -> u64 {
         self.last = Some((started, finished));
         match self.mode {
             Mode::FixedDelay => {

@@ -109,7 +109,9 @@ impl<T> Future for Tick<'_, T> {
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Self::Output> {
         match self.get_mut() {
-            Tick::Ready(out) => std::task::Poll::Ready(out.take().expect("Tick polled after completion")),
+            Tick::Ready(out) => {
+                std::task::Poll::Ready(out.take().expect("Tick polled after completion"))
+            }
             Tick::Pending(fut) => fut.as_mut().poll(cx),
         }
     }
@@ -190,10 +192,12 @@ where
     F: Future + Send + 'a,
     T: 'a,
 {
-    Tick::Pending(Box::pin(AssertUnwindSafe(fut).catch_unwind().map(move |r| match r {
-        Ok(r) => map(r),
-        Err(payload) => Outcome::Failed(Failure::Panic(panic_message(payload))),
-    })))
+    Tick::Pending(Box::pin(AssertUnwindSafe(fut).catch_unwind().map(
+        move |r| match r {
+            Ok(r) => map(r),
+            Err(payload) => Outcome::Failed(Failure::Panic(panic_message(payload))),
+        },
+    )))
 }
 
 fn item<T>(item: Option<T>) -> Outcome<T> {

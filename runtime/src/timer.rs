@@ -521,6 +521,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         let run = Run {
             core: core.clone(),
             run_id: s.run_id,
+            started_at: Instant::now(),
             target: Some(target),
             cancel_on: s.cancel_on.take(),
             reason: None,
@@ -703,10 +704,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         Ok(())
     }
 
-    fn received(
-        &self,
-        r: Result<Result<T, Error>, oneshot::error::RecvError>,
-    ) -> Result<T, Error> {
+    fn received(&self, r: Result<Result<T, Error>, oneshot::error::RecvError>) -> Result<T, Error> {
         r.unwrap_or_else(|_| {
             Err(Error::Stopped {
                 name: self.core().config.name.clone(),
@@ -1066,7 +1064,12 @@ impl<T: Clone + Send + Sync + 'static> Wait<T> {
                 Condition::Hits(n) => s.stats.hits.saturating_add(n),
                 Condition::HitCount(n) => n,
             });
-            (goal, s.stats.errors, s.run_id, s.running && s.stop.is_none())
+            (
+                goal,
+                s.stats.errors,
+                s.run_id,
+                s.running && s.stop.is_none(),
+            )
         };
         let waiting = core.until(|s| {
             if goal.is_some_and(|goal| s.stats.hits >= goal) {
