@@ -30,7 +30,7 @@ async fn main() -> Result<(), periodic::Error> {
         .name("config_refresh")
         .build()?;
     // Fixed-rate: a heartbeat at 0, 1, 2, … s, whatever each beat takes — no drift.
-    let heartbeat = Timer::builder(Duration::from_secs(1), move || elapsed())
+    let heartbeat = Timer::builder(Duration::from_secs(1), elapsed)
         .name("heartbeat")
         .mode(Mode::FixedRate)
         .build()?;
