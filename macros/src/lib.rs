@@ -1,4 +1,15 @@
-//! The `#[every]` attribute of [`periodic`](https://docs.rs/periodic).
-//!
-//! Not yet implemented: the attribute arrives with the registry and `run_all` (issue 3).
-//! Until then this crate exports nothing, and `periodic` does not re-export it.
+//! The `#[every]` attribute of [`periodic`](https://docs.rs/periodic). Use it through the
+//! `periodic` crate (`periodic::every`), which documents it; this crate only parses, checks and
+//! expands.
+
+mod attr;
+mod duration;
+mod expand;
+
+use proc_macro::TokenStream;
+
+/// Runs the function periodically. Documented in `periodic::every`.
+#[proc_macro_attribute]
+pub fn every(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::every(args.into(), item.into()).into()
+}

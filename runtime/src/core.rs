@@ -15,11 +15,11 @@ use crate::{Error, Mode, OnError, StopReason};
 pub(crate) type CancelFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 pub(crate) type FailureHook = Arc<dyn Fn(&Error) + Send + Sync>;
 pub(crate) type StopHook = Arc<dyn Fn(&StopReason) + Send + Sync>;
+pub(crate) type Precheck = Arc<dyn Fn() -> Result<(), Error> + Send + Sync>;
 
 /// Settings fixed at build time.
 pub(crate) struct Config {
     pub(crate) name: Arc<str>,
-    pub(crate) mode: Mode,
     pub(crate) initial_delay: Duration,
     pub(crate) jitter: f64,
     pub(crate) on_error: OnError,
@@ -27,6 +27,8 @@ pub(crate) struct Config {
     pub(crate) seed: Option<u64>,
     pub(crate) on_failure: Option<FailureHook>,
     pub(crate) on_stop: Option<StopHook>,
+    /// Checked by `start` before anything else (a job's required state, for instance).
+    pub(crate) precheck: Option<Precheck>,
 }
 
 /// Someone waiting for the outcome of one tick.
@@ -58,6 +60,7 @@ pub(crate) enum StopRequest {
 /// across an `.await`.
 pub(crate) struct State<T> {
     pub(crate) period: Duration,
+    pub(crate) mode: Mode,
     pub(crate) period_changed: bool,
     /// Why `start` must fail (a `Timer::new` with a zero period).
     pub(crate) config_error: Option<Error>,

@@ -131,14 +131,14 @@ async fn drive<T: Clone + Send + Sync + 'static>(
     let mut rng = cfg
         .seed
         .map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed);
-    let mut period = {
+    let (mut period, mode) = {
         let mut s = core.lock();
         s.task_id = Some(tokio::task::id());
         s.period_changed = false;
-        s.period
+        (s.period, s.mode)
     };
-    tracing::debug!(timer = %cfg.name, run = run_id, period = ?period, mode = %cfg.mode, "timer started");
-    let mut schedule = Schedule::new(cfg.mode, started_at + cfg.initial_delay);
+    tracing::debug!(timer = %cfg.name, run = run_id, period = ?period, mode = %mode, "timer started");
+    let mut schedule = Schedule::new(mode, started_at + cfg.initial_delay);
     // The first tick is not jittered: `initial_delay` places it exactly.
     let mut fire_at = schedule.due();
     let mut tick_no: u64 = 0;

@@ -31,18 +31,16 @@ pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 /// }
 /// # }
 /// ```
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Error {
     /// `start()` was called on a timer that is already running.
-    #[error("timer `{name}` is already running")]
     AlreadyRunning {
         /// The timer's name.
         name: Arc<str>,
     },
 
     /// The operation needs a running timer (`join`, `trigger`, …) and this one is stopped.
-    #[error("timer `{name}` is not running")]
     NotRunning {
         /// The timer's name.
         name: Arc<str>,
@@ -50,26 +48,22 @@ pub enum Error {
 
     /// `start()` after the end of a run of a timer built with
     /// [`cancel_on`](crate::TimerBuilder::cancel_on): such timers are single-shot.
-    #[error("timer `{name}` was built with `cancel_on` and cannot be restarted")]
     Restart {
         /// The timer's name.
         name: Arc<str>,
     },
 
     /// The timer stopped while the caller was waiting for a tick.
-    #[error("timer `{name}` stopped while waiting")]
     Stopped {
         /// The timer's name.
         name: Arc<str>,
     },
 
     /// A wait, or a blocking call, did not finish within its timeout.
-    #[error("timed out after {0:?}")]
     Timeout(Duration),
 
     /// One tick ran longer than the timer's [`timeout`](crate::TimerBuilder::timeout) and was
     /// dropped.
-    #[error("a tick of timer `{name}` exceeded its timeout of {timeout:?} and was dropped")]
     TickTimeout {
         /// The timer's name.
         name: Arc<str>,
@@ -78,17 +72,14 @@ pub enum Error {
     },
 
     /// The target returned an `Err`. The user's error is the [`source`](StdError::source).
-    #[error("a tick of timer `{name}` failed: {source}")]
     Target {
         /// The timer's name.
         name: Arc<str>,
         /// The error the target returned.
-        #[source]
         source: Arc<dyn StdError + Send + Sync + 'static>,
     },
 
     /// The target panicked. The process and the other timers are unaffected.
-    #[error("a tick of timer `{name}` panicked: {message}")]
     Panicked {
         /// The timer's name.
         name: Arc<str>,
@@ -98,7 +89,6 @@ pub enum Error {
 
     /// A `*_blocking` method was called where blocking is impossible or pointless: on a thread
     /// that runs a tokio runtime, before the timer was started, or after its runtime shut down.
-    #[error("blocking call on timer `{name}` refused: {reason}")]
     Blocking {
         /// The timer's name.
         name: Arc<str>,
@@ -108,23 +98,18 @@ pub enum Error {
 
     /// `join` or `trigger` was awaited from inside the timer's own target, where it would wait
     /// for the very tick that is waiting on it.
-    #[error(
-        "timer `{name}`: `join`/`trigger` called from inside its own target would wait for itself"
-    )]
     Reentrant {
         /// The timer's name.
         name: Arc<str>,
     },
 
     /// `start()` was called outside a tokio runtime.
-    #[error("timer `{name}` must be started from within a tokio runtime")]
     NoRuntime {
         /// The timer's name.
         name: Arc<str>,
     },
 
     /// Two registered jobs share a name.
-    #[error("duplicate job name `{name}`: defined at {first} and at {second}")]
     DuplicateName {
         /// The shared name.
         name: Arc<str>,
@@ -135,7 +120,6 @@ pub enum Error {
     },
 
     /// A job takes a `State<S>` that was not provided.
-    #[error("job `{job}` needs state of type `{type_name}`, which was not provided")]
     MissingState {
         /// The job's name.
         job: Arc<str>,
@@ -143,9 +127,84 @@ pub enum Error {
         type_name: &'static str,
     },
 
+    /// A job of the registry cannot start: names the job and where it is defined, around the
+    /// cause (missing state, already running, no coordinator, …). Returned by `run_all`.
+    Job {
+        /// The job's name.
+        job: Arc<str>,
+        /// Where the job is defined (`file:line`).
+        defined_at: Arc<str>,
+        /// Why it cannot start.
+        source: Box<Error>,
+    },
+
     /// A configuration value is out of range (zero period, jitter outside `[0, 1]`, …).
-    #[error("invalid configuration: {0}")]
     InvalidConfig(Arc<str>),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::AlreadyRunning { name } => write!(f, "timer `{name}` is already running"),
+            Error::NotRunning { name } => write!(f, "timer `{name}` is not running"),
+            Error::Restart { name } => write!(
+                f,
+                "timer `{name}` was built with `cancel_on` and cannot be restarted"
+            ),
+            Error::Stopped { name } => write!(f, "timer `{name}` stopped while waiting"),
+            Error::Timeout(d) => write!(f, "timed out after {d:?}"),
+            Error::TickTimeout { name, timeout } => write!(
+                f,
+                "a tick of timer `{name}` exceeded its timeout of {timeout:?} and was dropped"
+            ),
+            Error::Target { name, source } => {
+                write!(f, "a tick of timer `{name}` failed: {source}")
+            }
+            Error::Panicked { name, message } => {
+                write!(f, "a tick of timer `{name}` panicked: {message}")
+            }
+            Error::Blocking { name, reason } => {
+                write!(f, "blocking call on timer `{name}` refused: {reason}")
+            }
+            Error::Reentrant { name } => write!(
+                f,
+                "timer `{name}`: `join`/`trigger` called from inside its own target would wait for itself"
+            ),
+            Error::NoRuntime { name } => write!(
+                f,
+                "timer `{name}` must be started from within a tokio runtime"
+            ),
+            Error::DuplicateName {
+                name,
+                first,
+                second,
+            } => write!(
+                f,
+                "duplicate job name `{name}`: defined at {first} and at {second}"
+            ),
+            Error::MissingState { job, type_name } => write!(
+                f,
+                "job `{job}` needs state of type `{type_name}`, which was not provided"
+            ),
+            Error::Job {
+                job,
+                defined_at,
+                source,
+            } => write!(f, "job `{job}` (defined at {defined_at}): {source}"),
+            Error::InvalidConfig(msg) => write!(f, "invalid configuration: {msg}"),
+        }
+    }
+}
+
+impl StdError for Error {
+    /// For [`Error::Target`], the user's error itself (so `downcast_ref::<YourError>()` works).
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            Error::Target { source, .. } => Some(&**source),
+            Error::Job { source, .. } => Some(&**source),
+            _ => None,
+        }
+    }
 }
 
 impl Error {

@@ -65,11 +65,50 @@ mod config;
 mod core;
 mod driver;
 mod error;
+mod group;
+mod registry;
 mod schedule;
+mod state;
 pub mod target;
 mod timer;
 
 pub use config::{Mode, OnError};
 pub use error::{BoxError, Error};
+pub use group::{GroupWait, MemberOutcome, TimerGroup};
+pub use periodic_macros::every;
+pub use registry::{Configure, JobInfo, JobOverride, Overrides, configure, registry, run_all};
+pub use state::State;
 pub use target::IntoTarget;
 pub use timer::{CancelOn, Latest, Stats, StopReason, Timer, TimerBuilder, Wait, cancel_marker};
+
+/// Not public API. Used by generated code.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::registry::{ErasedJob, ErasedTimer, Job, JobSpec, Registration, StateKey};
+    pub use crate::{Mode, OnError, State, Timer};
+    pub use core::time::Duration;
+    pub use inventory;
+
+    /// Checks a job's value type where `#[every]` points it: the function's return type.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be the value of a periodic job",
+        label = "the job's return type (its `Ok` type, for a `Result`) must be `Clone + Send + Sync + 'static`",
+        note = "a job's value is shared with every waiter and subscriber, across threads"
+    )]
+    pub trait JobValue: Clone + Send + Sync + 'static {}
+    impl<T: Clone + Send + Sync + 'static> JobValue for T {}
+
+    /// Fails to compile, at the caller's span, unless `T` can be a job's value.
+    pub const fn assert_job_value<T: JobValue>() {}
+
+    /// The state of type `S` for a job's tick. `start` checked that it was provided, and state
+    /// is never removed, so this cannot fail for a started job.
+    pub fn state<S: Send + Sync + 'static>() -> State<S> {
+        crate::state::get::<S>().unwrap_or_else(|| {
+            unreachable!(
+                "state `{}` vanished after the start-time check",
+                std::any::type_name::<S>()
+            )
+        })
+    }
+}

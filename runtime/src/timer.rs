@@ -9,6 +9,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_core::Stream;
+use futures_util::StreamExt;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -166,6 +167,7 @@ pub struct TimerBuilder<T> {
     cancel_on: Option<CancelFuture>,
     on_failure: Option<crate::core::FailureHook>,
     on_stop: Option<crate::core::StopHook>,
+    precheck: Option<crate::core::Precheck>,
 }
 
 impl<T> fmt::Debug for TimerBuilder<T> {
@@ -325,6 +327,17 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
         self
     }
 
+    /// A check that `start` runs first; its error is returned from `start`. Not public API:
+    /// used by `#[every]` jobs to require their state.
+    #[doc(hidden)]
+    pub fn __precheck(
+        mut self,
+        check: impl Fn() -> Result<(), Error> + Send + Sync + 'static,
+    ) -> Self {
+        self.precheck = Some(Arc::new(check));
+        self
+    }
+
     /// Builds the timer, stopped.
     ///
     /// # Errors
@@ -332,6 +345,17 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
     /// [`Error::InvalidConfig`] for a zero period, a jitter outside `[0, 1]` or a zero tick
     /// timeout.
     pub fn build(self) -> Result<Timer<T>, Error> {
+        self.validate()?;
+        Ok(self.assemble(None))
+    }
+
+    /// Builds the timer; an invalid configuration makes `start` fail instead.
+    pub(crate) fn build_or_defer(self) -> Timer<T> {
+        let error = self.validate().err();
+        self.assemble(error)
+    }
+
+    fn validate(&self) -> Result<(), Error> {
         validate_period(self.period)?;
         if !(0.0..=1.0).contains(&self.jitter) {
             return Err(Error::invalid(format_args!(
@@ -342,7 +366,7 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
         if self.timeout == Some(Duration::ZERO) {
             return Err(Error::invalid("the tick timeout must be greater than zero"));
         }
-        Ok(self.assemble(None))
+        Ok(())
     }
 
     fn assemble(self, config_error: Option<Error>) -> Timer<T> {
@@ -351,7 +375,6 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
             .unwrap_or_else(|| format!("timer-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed)).into());
         let config = Config {
             name,
-            mode: self.mode,
             initial_delay: self.initial_delay,
             jitter: self.jitter,
             on_error: self.on_error,
@@ -359,10 +382,12 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
             seed: self.seed,
             on_failure: self.on_failure,
             on_stop: self.on_stop,
+            precheck: self.precheck,
         };
         let single_shot = self.cancel_on.is_some();
         let state = State {
             period: self.period,
+            mode: self.mode,
             period_changed: false,
             config_error,
             target: Some(self.target),
@@ -440,9 +465,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
     /// # }
     /// ```
     pub fn new<M>(period: Duration, target: impl IntoTarget<T, M>) -> Self {
-        let builder = Self::builder(period, target);
-        let error = validate_period(period).err();
-        builder.assemble(error)
+        Self::builder(period, target).build_or_defer()
     }
 
     /// A builder for a timer with every option (see [`TimerBuilder`]).
@@ -460,6 +483,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
             cancel_on: None,
             on_failure: None,
             on_stop: None,
+            precheck: None,
         }
     }
 
@@ -500,6 +524,9 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         let name = || core.config.name.clone();
         let runtime =
             tokio::runtime::Handle::try_current().map_err(|_| Error::NoRuntime { name: name() })?;
+        if let Some(check) = &core.config.precheck {
+            check()?;
+        }
         let mut s = core.lock();
         if let Some(err) = &s.config_error {
             return Err(err.clone());
@@ -563,6 +590,12 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         self.core()
             .stop_and_wait(StopRequest::Now { dropped: false })
             .await;
+    }
+
+    /// Requests an immediate stop without waiting for it.
+    pub(crate) fn request_cancel(&self) {
+        self.core()
+            .request_stop(StopRequest::Now { dropped: false });
     }
 
     /// Stops the timer gracefully: no new tick starts; an in-flight tick may finish within
@@ -759,7 +792,8 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
     /// A stream of the latest tick outcomes: each item is the outcome of a tick that completed
     /// since the previous item. A slow consumer skips ticks rather than buffering them (use a
     /// subscription for every tick). The stream ends when the run it belongs to ends — the
-    /// current run, or the next one if the timer is stopped when the stream is made.
+    /// current run, or the next one if the timer is stopped when the stream is made — and then
+    /// yields `None` forever.
     ///
     /// # Examples
     ///
@@ -798,7 +832,8 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
                 })
                 .await;
             item.map(|item| (item, (core, seen)))
-        });
+        })
+        .fuse();
         Latest {
             inner: Box::pin(inner),
         }
@@ -844,15 +879,49 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         Ok(())
     }
 
+    /// Changes the scheduling mode of a stopped timer; it applies from the next
+    /// [`start`](Self::start).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AlreadyRunning`] while the timer runs: a schedule does not change mode midway.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Mode, Timer};
+    ///
+    /// let timer = Timer::new(Duration::from_secs(1), || ());
+    /// timer.set_mode(Mode::FixedRate)?;
+    /// assert_eq!(timer.mode(), Mode::FixedRate);
+    /// # Ok::<(), periodic::Error>(())
+    /// ```
+    pub fn set_mode(&self, mode: Mode) -> Result<(), Error> {
+        let mut s = self.core().lock();
+        if s.running {
+            return Err(Error::AlreadyRunning {
+                name: self.core().config.name.clone(),
+            });
+        }
+        s.mode = mode;
+        Ok(())
+    }
+
     /// Stops the timer from a thread outside any tokio runtime, blocking until its task is gone
     /// or `timeout` passes. The counterpart of [`cancel`](Self::cancel) for signal handlers,
     /// sync request handlers and worker threads.
     ///
     /// # Errors
     ///
-    /// [`Error::Blocking`] when called on a thread that runs a tokio runtime (blocking there
+    /// [`Error::Blocking`] when called on a thread inside a tokio runtime context (blocking there
     /// could deadlock: use `cancel().await`), before the timer was ever started, or after its
     /// runtime shut down; [`Error::Timeout`] if the task is still running after `timeout`.
+    ///
+    /// A runtime context includes `spawn_blocking` threads and `Runtime::enter` guards: tokio
+    /// offers no public way to tell them from the threads that drive the runtime, so the call
+    /// refuses there too. From `spawn_blocking`, use
+    /// `tokio::runtime::Handle::current().block_on(timer.cancel())`.
     /// On a timer that was started and stopped again it returns `Ok(())`.
     ///
     /// # Examples
@@ -921,8 +990,9 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
 
     fn refuse_blocking(&self, s: &State<T>) -> Result<(), Error> {
         let reason = if tokio::runtime::Handle::try_current().is_ok() {
-            "called on a thread that runs a tokio runtime, where blocking could deadlock; \
-             use the async method instead"
+            "called on a thread inside a tokio runtime context (a worker, `block_on`, \
+             `spawn_blocking` or `Runtime::enter`), where blocking could deadlock; use the async \
+             method, or `Handle::current().block_on(…)` from `spawn_blocking`"
         } else if s.run_id == 0 {
             "the timer has not been started"
         } else if !s.running && matches!(s.last_stop, Some(StopReason::RuntimeShutdown)) {
@@ -948,7 +1018,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
 
     /// The scheduling mode.
     pub fn mode(&self) -> Mode {
-        self.core().config.mode
+        self.core().lock().mode
     }
 
     /// Whether a run is in progress (started, and its task not yet gone).
@@ -998,7 +1068,7 @@ impl<T> fmt::Debug for Timer<T> {
         f.debug_struct("Timer")
             .field("name", &core.config.name)
             .field("period", &s.period)
-            .field("mode", &core.config.mode)
+            .field("mode", &s.mode)
             .field("hit_count", &s.stats.hits)
             .field("running", &s.running)
             .finish()
@@ -1109,7 +1179,7 @@ impl<T: Clone + Send + Sync + 'static> IntoFuture for Wait<T> {
 /// The stream of latest tick outcomes made by [`Timer::stream`].
 #[must_use = "streams do nothing unless polled"]
 pub struct Latest<T> {
-    inner: Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>>,
+    inner: Pin<Box<dyn futures_core::FusedStream<Item = Result<T, Error>> + Send>>,
 }
 
 impl<T> fmt::Debug for Latest<T> {
@@ -1123,5 +1193,12 @@ impl<T> Stream for Latest<T> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.inner.as_mut().poll_next(cx)
+    }
+}
+
+/// A finished stream yields `None` forever.
+impl<T> futures_core::FusedStream for Latest<T> {
+    fn is_terminated(&self) -> bool {
+        self.inner.is_terminated()
     }
 }

@@ -1,0 +1,305 @@
+//! Checking the annotated function and generating the job.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Attribute, FnArg, GenericArgument, ItemFn, PathArguments, ReturnType, Type};
+
+use crate::attr::{Args, DurationArg, Errors, ModeArg, OnErrorArg};
+
+/// What the checks learned about the function.
+struct Shape {
+    /// The types `S` of the `State<S>` parameters, in order.
+    states: Vec<Type>,
+    /// The tick value type: the return type, or its `Ok` type for a `Result`.
+    value: Type,
+}
+
+/// Checks the function against the rules of `#[every]`.
+fn check(func: &ItemFn, errors: &mut Errors) -> Shape {
+    let sig = &func.sig;
+    if let Some(c) = &sig.constness {
+        errors.push(syn::Error::new_spanned(
+            c,
+            "#[every] cannot be applied to a `const fn`",
+        ));
+    }
+    if let Some(u) = &sig.unsafety {
+        errors.push(syn::Error::new_spanned(
+            u,
+            "#[every] cannot be applied to an `unsafe fn`: the timer calls it without an `unsafe` block",
+        ));
+    }
+    if let Some(abi) = &sig.abi {
+        errors.push(syn::Error::new_spanned(
+            abi,
+            "#[every] cannot be applied to an `extern` fn; use a plain Rust fn",
+        ));
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        errors.push(syn::Error::new_spanned(
+            &sig.generics,
+            "#[every] functions cannot be generic: the timer must know the concrete types",
+        ));
+    }
+    if let Some(v) = &sig.variadic {
+        errors.push(syn::Error::new_spanned(
+            v,
+            "#[every] functions cannot be variadic",
+        ));
+    }
+    let mut states = Vec::new();
+    for input in &sig.inputs {
+        match input {
+            FnArg::Receiver(r) => errors.push(syn::Error::new_spanned(
+                r,
+                "#[every] functions cannot take `self`: use a free function, with shared state as `periodic::State<S>` parameters",
+            )),
+            FnArg::Typed(pat) => match state_type(&pat.ty) {
+                Some(s) => states.push(s.clone()),
+                None => errors.push(syn::Error::new_spanned(
+                    &pat.ty,
+                    "unsupported parameter: #[every] functions take no parameters, or `periodic::State<S>` parameters provided with `periodic::configure().state(value)`",
+                )),
+            },
+        }
+    }
+    let value = match &sig.output {
+        ReturnType::Default => syn::parse_quote!(()),
+        ReturnType::Type(_, ty) => ok_type(ty).unwrap_or(ty).clone(),
+    };
+    Shape { states, value }
+}
+
+/// `S` for a type spelled `State<S>` or `path::State<S>`.
+fn state_type(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "State" {
+        return None;
+    }
+    single_type_arg(&last.arguments)
+}
+
+/// `T` for a return type spelled `Result<T, …>` or `path::Result<T>`.
+fn ok_type(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    args.args.iter().find_map(|a| match a {
+        GenericArgument::Type(t) => Some(t),
+        _ => None,
+    })
+}
+
+fn single_type_arg(args: &PathArguments) -> Option<&Type> {
+    let PathArguments::AngleBracketed(args) = args else {
+        return None;
+    };
+    match args.args.first() {
+        Some(GenericArgument::Type(t)) if args.args.len() == 1 => Some(t),
+        _ => None,
+    }
+}
+
+fn is_cfg(attr: &Attribute) -> bool {
+    attr.path().is_ident("cfg")
+}
+
+fn is_doc(attr: &Attribute) -> bool {
+    attr.path().is_ident("doc")
+}
+
+/// Expands `#[every(args)] fn …`. On an argument error the function and its handle are still
+/// generated (with default settings) so that one mistake does not cascade into errors at every
+/// use of the job; the errors are appended.
+pub(crate) fn every(args: TokenStream, item: TokenStream) -> TokenStream {
+    let func: ItemFn = match syn::parse2(item.clone()) {
+        Ok(f) => f,
+        Err(_) => {
+            let err = syn::Error::new(
+                first_span(&item),
+                "#[every] applies to functions: `fn` or `async fn`, e.g. `#[every(5s)] async fn refresh() { … }`",
+            );
+            let mut out = item;
+            out.extend(err.into_compile_error());
+            return out;
+        }
+    };
+    let (args, mut errors) = Args::parse(args);
+    let shape = check(&func, &mut errors);
+    let mut out = generate(&func, &args, &shape);
+    if let Err(e) = errors.into_result() {
+        out.extend(e.into_compile_error());
+    }
+    out
+}
+
+fn first_span(item: &TokenStream) -> Span {
+    item.clone()
+        .into_iter()
+        .next()
+        .map_or_else(Span::call_site, |t| t.span())
+}
+
+fn generate(func: &ItemFn, args: &Args, shape: &Shape) -> TokenStream {
+    let krate = args.krate();
+    let private = quote!(#krate::__private);
+    let ItemFn {
+        attrs,
+        vis,
+        sig,
+        block,
+    } = func;
+    let ident = &sig.ident;
+    let job_ty = format_ident!("__periodic_job_{}", ident);
+    let value = &shape.value;
+    let cfgs: Vec<_> = attrs.iter().filter(|a| is_cfg(a)).collect();
+    let docs: Vec<_> = attrs.iter().filter(|a| is_doc(a)).collect();
+    let inner_attrs: Vec<_> = attrs.iter().filter(|a| !is_cfg(a)).collect();
+
+    // `func` keeps the original signature; the original function lives inside it, under its
+    // own name, with its attributes.
+    let arg_names: Vec<_> = (0..sig.inputs.len())
+        .map(|i| format_ident!("__periodic_arg{}", i))
+        .collect();
+    let arg_types: Vec<_> = sig
+        .inputs
+        .iter()
+        .map(|a| match a {
+            FnArg::Typed(p) => {
+                let ty = &p.ty;
+                quote!(#ty)
+            }
+            FnArg::Receiver(r) => quote!(#r),
+        })
+        .collect();
+    let output = &sig.output;
+    let asyncness = &sig.asyncness;
+    let dot_await = asyncness.map(|_| quote!(.await));
+    let inputs = &sig.inputs;
+    let state_calls = shape.states.iter().map(|s| quote!(#private::state::<#s>()));
+    let state_keys = shape.states.iter().map(|s| {
+        quote!(#private::StateKey {
+            type_id: ::core::any::TypeId::of::<#s>,
+            type_name: ::core::any::type_name::<#s>,
+        })
+    });
+
+    let name = args
+        .name
+        .as_ref()
+        .map_or_else(|| ident.to_string(), |n| n.value());
+    let period = duration_fn(args.period.as_ref(), &private);
+    let initial_delay = duration_fn(args.initial_delay.as_ref(), &private);
+    let timeout = match &args.timeout {
+        Some(d) => {
+            let f = duration_fn(Some(d), &private);
+            quote!(::core::option::Option::Some(#f))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let mode = match args.mode.map(|(m, _)| m) {
+        Some(ModeArg::FixedRate) => quote!(#private::Mode::FixedRate),
+        _ => quote!(#private::Mode::FixedDelay),
+    };
+    let on_error = match args.on_error.map(|(o, _)| o) {
+        Some(OnErrorArg::Stop) => quote!(#private::OnError::Stop),
+        _ => quote!(#private::OnError::Continue),
+    };
+    let jitter = args.jitter.map_or(0.0, |(j, _)| j);
+    let autostart = args.autostart.as_ref().is_none_or(|b| b.value);
+    let coordinated = args.coordinated.as_ref().is_some_and(|b| b.value);
+
+    // Spanned at the return type, so that "`Rc<u8>` cannot be sent between threads" points
+    // there; at the signature for the target itself (a future that is not `Send`).
+    let value_span = match &sig.output {
+        ReturnType::Default => sig.ident.span(),
+        ReturnType::Type(_, ty) => ty.span(),
+    };
+    let assert_value = quote_spanned!(value_span=> #private::assert_job_value::<#value>(););
+    let sig_span = sig.ident.span();
+    let build = quote_spanned!(sig_span=>
+        #private::Job::<#value>::build(#ident.0.spec(), || #ident.func(#(#state_calls),*))
+    );
+
+    quote! {
+        #(#cfgs)*
+        #(#docs)*
+        #[allow(non_upper_case_globals)]
+        #vis static #ident: #job_ty = #job_ty(#private::Job::new(
+            &#private::JobSpec {
+                name: #name,
+                module_path: ::core::module_path!(),
+                file: ::core::file!(),
+                line: ::core::line!(),
+                period: #period,
+                mode: #mode,
+                initial_delay: #initial_delay,
+                jitter: #jitter,
+                on_error: #on_error,
+                timeout: #timeout,
+                autostart: #autostart,
+                coordinated: #coordinated,
+                states: &[#(#state_keys),*],
+            },
+            || {
+                #assert_value
+                #build
+            },
+        ));
+
+        #(#cfgs)*
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis struct #job_ty(#private::Job<#value>);
+
+        #(#cfgs)*
+        impl #job_ty {
+            #(#docs)*
+            /// Calls the function itself, with its original signature (the timer is not
+            /// involved).
+            #[allow(dead_code)]
+            #vis #asyncness fn func(&self, #(#arg_names: #arg_types),*) #output {
+                #(#inner_attrs)*
+                #asyncness fn #ident(#inputs) #output #block
+                #ident(#(#arg_names),*) #dot_await
+            }
+        }
+
+        #(#cfgs)*
+        impl ::core::ops::Deref for #job_ty {
+            type Target = #private::Timer<#value>;
+            fn deref(&self) -> &Self::Target {
+                self.0.timer()
+            }
+        }
+
+        #(#cfgs)*
+        #private::inventory::submit! {
+            #private::Registration { job: &#ident.0 }
+        }
+    }
+}
+
+/// A `fn() -> Duration` for a duration argument (zero when absent).
+fn duration_fn(d: Option<&DurationArg>, private: &TokenStream) -> TokenStream {
+    match d {
+        Some(d) => {
+            let expr = d.to_expr();
+            quote!({
+                fn __periodic_duration() -> #private::Duration { #expr }
+                __periodic_duration
+            })
+        }
+        None => quote!({
+            fn __periodic_duration() -> #private::Duration { #private::Duration::ZERO }
+            __periodic_duration
+        }),
+    }
+}

@@ -1,0 +1,392 @@
+//! [`TimerGroup`]: timers of different value types with one lifecycle.
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use futures_util::future::join_all;
+
+use crate::{Error, Timer};
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a group needs of a member, whatever its value type.
+trait Member: Send + Sync {
+    fn name(&self) -> &str;
+    fn start(&self) -> Result<(), Error>;
+    fn is_running(&self) -> bool;
+    fn cancel(&self) -> BoxFuture<'_, ()>;
+    fn shutdown(&self, grace: Duration) -> BoxFuture<'_, ()>;
+    fn wait(
+        &self,
+        condition: Condition,
+        timeout: Option<Duration>,
+    ) -> BoxFuture<'_, Result<(), Error>>;
+    fn trigger(&self) -> BoxFuture<'_, Result<(), Error>>;
+    fn cancel_blocking(&self, timeout: Duration) -> Result<(), Error>;
+    fn stop_now(&self);
+}
+
+impl<T: Clone + Send + Sync + 'static> Member for Timer<T> {
+    fn name(&self) -> &str {
+        Timer::name(self)
+    }
+    fn start(&self) -> Result<(), Error> {
+        Timer::start(self)
+    }
+    fn is_running(&self) -> bool {
+        Timer::is_running(self)
+    }
+    fn cancel(&self) -> BoxFuture<'_, ()> {
+        Box::pin(Timer::cancel(self))
+    }
+    fn shutdown(&self, grace: Duration) -> BoxFuture<'_, ()> {
+        Box::pin(Timer::shutdown(self, grace))
+    }
+    fn wait(
+        &self,
+        condition: Condition,
+        timeout: Option<Duration>,
+    ) -> BoxFuture<'_, Result<(), Error>> {
+        let mut wait = Timer::wait(self);
+        if let Some(t) = timeout {
+            wait = wait.timeout(t);
+        }
+        let wait = match condition {
+            Condition::Idle => wait,
+            Condition::Hits(n) => wait.hits(n),
+            Condition::HitCount(n) => wait.hit_count(n),
+        };
+        Box::pin(async move { wait.await.map(drop) })
+    }
+    fn trigger(&self) -> BoxFuture<'_, Result<(), Error>> {
+        Box::pin(async move { Timer::trigger(self).await.map(drop) })
+    }
+    fn cancel_blocking(&self, timeout: Duration) -> Result<(), Error> {
+        Timer::cancel_blocking(self, timeout)
+    }
+    fn stop_now(&self) {
+        Timer::request_cancel(self);
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Condition {
+    Idle,
+    Hits(u64),
+    HitCount(u64),
+}
+
+/// One member's outcome of a group operation, in the group's insertion order.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct MemberOutcome {
+    /// The member's name.
+    pub name: Arc<str>,
+    /// What the operation gave for this member. Read typed values through the member's own
+    /// [`Timer`] handle (`last_result`).
+    pub result: Result<(), Error>,
+}
+
+/// Timers of different value types with one lifecycle: start them together, wait for all of
+/// them, trigger all of them, stop all of them.
+///
+/// A cheap `Clone` handle; `periodic::run_all` returns one holding every started job.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use periodic::{Timer, TimerGroup};
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), periodic::Error> {
+/// let group = TimerGroup::new("caches");
+/// group.add(Timer::new(Duration::from_secs(5), || 1u8))?;
+/// group.add(Timer::new(Duration::from_secs(60), || "pruned"))?;
+/// group.start()?;
+/// group.wait().hit_count(1).await?; // every member has ticked once
+/// group.cancel_all().await;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct TimerGroup {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    name: Arc<str>,
+    members: Mutex<Vec<Arc<dyn Member>>>,
+    running: Mutex<bool>,
+}
+
+impl fmt::Debug for TimerGroup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimerGroup")
+            .field("name", &self.inner.name)
+            .field("members", &self.names())
+            .field("running", &self.is_running())
+            .finish()
+    }
+}
+
+impl TimerGroup {
+    /// An empty, stopped group.
+    pub fn new(name: impl Into<String>) -> Self {
+        TimerGroup {
+            inner: Arc::new(Inner {
+                name: name.into().into(),
+                members: Mutex::new(Vec::new()),
+                running: Mutex::new(false),
+            }),
+        }
+    }
+
+    fn members(&self) -> Vec<Arc<dyn Member>> {
+        self.inner
+            .members
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The group's name.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The members' names, in insertion order.
+    pub fn names(&self) -> Vec<String> {
+        self.members().iter().map(|m| m.name().to_owned()).collect()
+    }
+
+    /// How many members the group has.
+    pub fn len(&self) -> usize {
+        self.inner
+            .members
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    /// Whether the group has no members.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Adds a timer. If the group is running, the timer is started now.
+    ///
+    /// # Errors
+    ///
+    /// The error of the timer's [`start`](Timer::start) if the group runs; the timer is then not
+    /// added.
+    pub fn add<T: Clone + Send + Sync + 'static>(&self, timer: Timer<T>) -> Result<(), Error> {
+        let running = self
+            .inner
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if *running {
+            timer.start()?;
+        }
+        self.inner
+            .members
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Arc::new(timer));
+        Ok(())
+    }
+
+    /// Starts every member. If one fails to start, the members started so far are stopped
+    /// again (their stop is requested; it completes in the background) and its error is
+    /// returned.
+    ///
+    /// # Errors
+    ///
+    /// The first member's start error.
+    pub fn start(&self) -> Result<(), Error> {
+        let mut running = self
+            .inner
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let members = self.members();
+        for (i, member) in members.iter().enumerate() {
+            if let Err(err) = member.start() {
+                for started in &members[..i] {
+                    // `start` is sync: the stop is requested at once and completes on the
+                    // members' own tasks.
+                    started.stop_now();
+                }
+                return Err(err);
+            }
+        }
+        *running = true;
+        Ok(())
+    }
+
+    /// Whether the group was started and every member is running.
+    pub fn is_running(&self) -> bool {
+        *self
+            .inner
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            && self.members().iter().all(|m| m.is_running())
+    }
+
+    /// Cancels every member concurrently and returns once all their tasks are gone.
+    pub async fn cancel_all(&self) {
+        *self
+            .inner
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = false;
+        let members = self.members();
+        join_all(members.iter().map(|m| m.cancel())).await;
+    }
+
+    /// Shuts every member down concurrently: in-flight ticks may finish within `grace`.
+    pub async fn shutdown(&self, grace: Duration) {
+        *self
+            .inner
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = false;
+        let members = self.members();
+        join_all(members.iter().map(|m| m.shutdown(grace))).await;
+    }
+
+    /// Waits for a condition on every member (AND); configure and `.await` the [`GroupWait`].
+    pub fn wait(&self) -> GroupWait {
+        GroupWait {
+            group: self.clone(),
+            condition: Condition::Idle,
+            timeout: None,
+            collect_errors: false,
+        }
+    }
+
+    /// Triggers every member concurrently; see [`Timer::trigger`]. Fails fast with the first
+    /// error in insertion order; use [`trigger_each`](Self::trigger_each) to collect each
+    /// member's outcome instead.
+    ///
+    /// # Errors
+    ///
+    /// The first failing member's error.
+    pub async fn trigger(&self) -> Result<(), Error> {
+        for outcome in self.trigger_each().await {
+            outcome.result?;
+        }
+        Ok(())
+    }
+
+    /// Triggers every member concurrently and returns each member's outcome, in insertion
+    /// order.
+    pub async fn trigger_each(&self) -> Vec<MemberOutcome> {
+        let members = self.members();
+        let results = join_all(members.iter().map(|m| m.trigger())).await;
+        outcomes(&members, results)
+    }
+
+    /// Cancels every member from a thread outside any tokio runtime, within one `timeout` for
+    /// the whole group. See [`Timer::cancel_blocking`].
+    ///
+    /// # Errors
+    ///
+    /// The first member's error; [`Error::Timeout`] if the members are not all stopped in time.
+    pub fn cancel_blocking(&self, timeout: Duration) -> Result<(), Error> {
+        *self
+            .inner
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = false;
+        let deadline = std::time::Instant::now() + timeout;
+        for member in self.members() {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            member.cancel_blocking(left).map_err(|err| match err {
+                Error::Timeout(_) => Error::Timeout(timeout),
+                other => other,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+fn outcomes(members: &[Arc<dyn Member>], results: Vec<Result<(), Error>>) -> Vec<MemberOutcome> {
+    members
+        .iter()
+        .zip(results)
+        .map(|(m, result)| MemberOutcome {
+            name: m.name().into(),
+            result,
+        })
+        .collect()
+}
+
+/// A wait on every member of a group, made by [`TimerGroup::wait`].
+///
+/// The conditions are those of [`Timer::wait`], applied to each member; the timeout bounds the
+/// whole group. Awaiting it gives each member's outcome in insertion order, or fails fast with
+/// the first error unless [`collect_errors`](Self::collect_errors) was set.
+#[must_use = "a wait does nothing until it is awaited"]
+#[derive(Debug)]
+pub struct GroupWait {
+    group: TimerGroup,
+    condition: Condition,
+    timeout: Option<Duration>,
+    collect_errors: bool,
+}
+
+impl GroupWait {
+    /// Wait for `n` more ticks of every member.
+    pub fn hits(mut self, n: u64) -> Self {
+        self.condition = Condition::Hits(n);
+        self
+    }
+
+    /// Wait until every member's hit count reaches `n`.
+    pub fn hit_count(mut self, n: u64) -> Self {
+        self.condition = Condition::HitCount(n);
+        self
+    }
+
+    /// One bound for the whole group (every member shares the same deadline): exceeding it is
+    /// [`Error::Timeout`] for a wait with a condition; an idle wait returns `Ok` instead, as
+    /// [`Timer::wait`] does.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Collect each member's error in its [`MemberOutcome`] instead of failing fast.
+    pub fn collect_errors(mut self) -> Self {
+        self.collect_errors = true;
+        self
+    }
+
+    async fn run(self) -> Result<Vec<MemberOutcome>, Error> {
+        let members = self.group.members();
+        let (condition, timeout) = (self.condition, self.timeout);
+        let results = join_all(members.iter().map(|m| m.wait(condition, timeout))).await;
+        let outcomes = outcomes(&members, results);
+        if !self.collect_errors
+            && let Some(err) = outcomes.iter().find_map(|o| o.result.clone().err())
+        {
+            return Err(err);
+        }
+        Ok(outcomes)
+    }
+}
+
+impl IntoFuture for GroupWait {
+    type Output = Result<Vec<MemberOutcome>, Error>;
+    type IntoFuture = BoxFuture<'static, Self::Output>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
+    }
+}

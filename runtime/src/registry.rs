@@ -1,0 +1,571 @@
+//! The registry of `#[every]` jobs, [`registry`], [`configure`] and [`run_all`].
+//!
+//! Every `#[every]` function submits a [`Registration`] to [`inventory`], which collects them
+//! before `main` through linker sections: no central list exists in user code. This works on
+//! the platforms inventory supports — Linux, macOS, Windows, iOS, FreeBSD, Android, and
+//! WebAssembly with a caveat (the host must call the module's constructors) — see inventory's
+//! documentation.
+
+use std::any::{Any, TypeId};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::{Error, Mode, OnError, Timer, TimerBuilder, TimerGroup, state};
+
+/// A type a job takes as `State<S>`, for the start-time check. Not public API.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct StateKey {
+    pub type_id: fn() -> TypeId,
+    pub type_name: fn() -> &'static str,
+}
+
+/// Everything `#[every]` knows about a job at compile time. Not public API.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct JobSpec {
+    pub name: &'static str,
+    pub module_path: &'static str,
+    pub file: &'static str,
+    pub line: u32,
+    pub period: fn() -> Duration,
+    pub mode: Mode,
+    pub initial_delay: fn() -> Duration,
+    pub jitter: f64,
+    pub on_error: OnError,
+    pub timeout: Option<fn() -> Duration>,
+    pub autostart: bool,
+    pub coordinated: bool,
+    pub states: &'static [StateKey],
+}
+
+impl JobSpec {
+    fn location(&self) -> String {
+        format!("{}:{}", self.file, self.line)
+    }
+
+    fn info(&self) -> JobInfo {
+        JobInfo {
+            name: self.name,
+            period: (self.period)(),
+            mode: self.mode,
+            module_path: self.module_path,
+            file: self.file,
+            line: self.line,
+            autostart: self.autostart,
+            coordinated: self.coordinated,
+        }
+    }
+
+    /// Checks that every state the job takes was provided.
+    fn check_states(&'static self) -> Result<(), Error> {
+        match self.states.iter().find(|k| !state::contains((k.type_id)())) {
+            Some(missing) => Err(Error::MissingState {
+                job: self.name.into(),
+                type_name: (missing.type_name)(),
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A job's timer, built on first use. The `static` that `#[every]` generates wraps one. Not
+/// public API.
+///
+/// The timer is stored type-erased so that the `static`'s type holds no bounds on `T`: a bad
+/// return type is reported once, at the single place that builds the timer, instead of at every
+/// use of the job.
+#[doc(hidden)]
+pub struct Job<T: 'static> {
+    spec: &'static JobSpec,
+    slot: LazyLock<Box<dyn ErasedTimer>>,
+    _value: PhantomData<fn() -> T>,
+}
+
+impl<T: 'static> Job<T> {
+    pub const fn new(spec: &'static JobSpec, init: fn() -> Box<dyn ErasedTimer>) -> Self {
+        Job {
+            spec,
+            slot: LazyLock::new(init),
+            _value: PhantomData,
+        }
+    }
+
+    pub fn spec(&self) -> &'static JobSpec {
+        self.spec
+    }
+
+    pub fn timer(&self) -> &Timer<T> {
+        self.slot
+            .as_any()
+            .downcast_ref::<Timer<T>>()
+            .expect("a job's timer is built by `Job::<T>::build` with the job's own `T`")
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> Job<T> {
+    /// Builds a job's timer from its spec. A period that evaluates to zero (from a `Duration`
+    /// expression) makes `start` fail with [`Error::InvalidConfig`] instead of panicking.
+    pub fn build<M>(
+        spec: &'static JobSpec,
+        target: impl crate::IntoTarget<T, M>,
+    ) -> Box<dyn ErasedTimer> {
+        let mut builder: TimerBuilder<T> = Timer::builder((spec.period)(), target)
+            .name(spec.name)
+            .mode(spec.mode)
+            .initial_delay((spec.initial_delay)())
+            .jitter(spec.jitter)
+            .on_error(spec.on_error)
+            .__precheck(move || spec.check_states());
+        if let Some(timeout) = spec.timeout {
+            builder = builder.timeout(timeout());
+        }
+        Box::new(builder.build_or_defer())
+    }
+}
+
+impl<T> fmt::Debug for Job<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Job")
+            .field("name", &self.spec.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A job's timer with its value type erased. Not public API.
+#[doc(hidden)]
+pub trait ErasedTimer: Send + Sync {
+    fn as_any(&self) -> &dyn Any;
+    fn is_running(&self) -> bool;
+    fn apply(&self, o: &JobOverride) -> Result<(), Error>;
+    fn add_to(&self, group: &TimerGroup) -> Result<(), Error>;
+}
+
+impl<T: Clone + Send + Sync + 'static> ErasedTimer for Timer<T> {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn is_running(&self) -> bool {
+        Timer::is_running(self)
+    }
+    fn apply(&self, o: &JobOverride) -> Result<(), Error> {
+        if let Some(period) = o.period {
+            self.set_period(period)?;
+        }
+        if let Some(mode) = o.mode {
+            self.set_mode(mode)?;
+        }
+        Ok(())
+    }
+    fn add_to(&self, group: &TimerGroup) -> Result<(), Error> {
+        group.add(self.clone())
+    }
+}
+
+/// The type-erased view of a job that the registry works with. Not public API.
+#[doc(hidden)]
+pub trait ErasedJob: Sync {
+    fn spec(&self) -> &'static JobSpec;
+    fn timer(&self) -> &dyn ErasedTimer;
+}
+
+impl<T: 'static> ErasedJob for Job<T> {
+    fn spec(&self) -> &'static JobSpec {
+        self.spec
+    }
+    fn timer(&self) -> &dyn ErasedTimer {
+        &**self.slot
+    }
+}
+
+/// One `#[every]` job, as submitted to the registry. Not public API.
+#[doc(hidden)]
+pub struct Registration {
+    pub job: &'static dyn ErasedJob,
+}
+
+inventory::collect!(Registration);
+
+/// What the registry knows about one `#[every]` job; listed by [`registry`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct JobInfo {
+    /// The job's name: the `name` argument, or the function's name.
+    pub name: &'static str,
+    /// The period it was declared with (before overrides).
+    pub period: Duration,
+    /// The mode it was declared with (before overrides).
+    pub mode: Mode,
+    /// The module that defines it.
+    pub module_path: &'static str,
+    /// The source file that defines it.
+    pub file: &'static str,
+    /// The line of the `#[every]` attribute.
+    pub line: u32,
+    /// Whether [`run_all`] starts it.
+    pub autostart: bool,
+    /// Whether it runs once per slot across a fleet.
+    pub coordinated: bool,
+}
+
+fn registrations() -> Vec<&'static dyn ErasedJob> {
+    let mut jobs: Vec<_> = inventory::iter::<Registration>
+        .into_iter()
+        .map(|r| r.job)
+        .collect();
+    jobs.sort_by(|a, b| {
+        (a.spec().name, a.spec().file, a.spec().line).cmp(&(
+            b.spec().name,
+            b.spec().file,
+            b.spec().line,
+        ))
+    });
+    jobs
+}
+
+/// Every `#[every]` job linked into the program, sorted by name.
+///
+/// # Examples
+///
+/// ```
+/// for job in periodic::registry() {
+///     println!("{} every {:?} ({}) at {}:{}", job.name, job.period, job.mode, job.file, job.line);
+/// }
+/// ```
+pub fn registry() -> Vec<JobInfo> {
+    registrations().iter().map(|j| j.spec().info()).collect()
+}
+
+/// Starts every registered job with `autostart` on the current tokio runtime and returns them
+/// as one [`TimerGroup`]. The same as `configure().run_all()`: see [`Configure::run_all`] for
+/// the checks it makes before starting anything.
+///
+/// # Errors
+///
+/// See [`Configure::run_all`].
+pub async fn run_all() -> Result<TimerGroup, Error> {
+    configure().run_all().await
+}
+
+/// A builder for [`run_all`]: state for the jobs, per-job overrides, a filter.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use periodic::{Mode, State, every};
+///
+/// struct Db { url: &'static str }
+///
+/// #[every(5s)]
+/// async fn db_refresh(db: State<Db>) -> usize { db.url.len() }
+///
+/// #[every(1h)]
+/// async fn prune() {}
+///
+/// #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// async fn main() -> Result<(), periodic::Error> {
+///     let jobs = periodic::configure()
+///         .state(Db { url: "postgres://localhost/test" }) // for jobs taking State<Db>
+///         .period("db_refresh", Duration::from_secs(30))
+///         .mode("db_refresh", Mode::FixedRate)
+///         .enabled("prune", false)
+///         .run_all()
+///         .await?;
+///     assert_eq!(jobs.names(), ["db_refresh"]);
+///     assert_eq!(db_refresh.period(), Duration::from_secs(30));
+///     jobs.shutdown(Duration::from_secs(5)).await;
+///     Ok(())
+/// }
+/// ```
+pub fn configure() -> Configure {
+    Configure::default()
+}
+
+/// Overrides of one job's declared settings.
+///
+/// Deserializable, with the period as a humantime string (`"30s"`, `"1h 30m"`) and the mode as
+/// `"fixed_delay"` or `"fixed_rate"`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct JobOverride {
+    /// A new period.
+    #[serde(default, deserialize_with = "humantime_opt")]
+    pub period: Option<Duration>,
+    /// A new mode.
+    #[serde(default)]
+    pub mode: Option<Mode>,
+    /// `false` keeps the job stopped in [`run_all`].
+    #[serde(default)]
+    pub enabled: Option<bool>,
+}
+
+fn humantime_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    let s = String::deserialize(d)?;
+    humantime::parse_duration(&s)
+        .map(Some)
+        .map_err(|e| serde::de::Error::custom(format_args!("invalid duration \"{s}\": {e}")))
+}
+
+/// Per-job overrides keyed by job name, from any `serde` source.
+///
+/// # Examples
+///
+/// ```
+/// let overrides: periodic::Overrides = serde_json::from_str(r#"{
+///     "db_refresh": { "period": "1m 30s", "mode": "fixed_rate" },
+///     "prune": { "enabled": false }
+/// }"#).unwrap();
+/// let builder = periodic::configure().overrides(overrides);
+/// # drop(builder);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(transparent)]
+pub struct Overrides(pub BTreeMap<String, JobOverride>);
+
+type Filter = Box<dyn Fn(&JobInfo) -> bool + Send + Sync>;
+
+/// The builder returned by [`configure`].
+#[must_use = "nothing starts until `run_all` is awaited"]
+#[derive(Default)]
+pub struct Configure {
+    states: Vec<(TypeId, Arc<dyn Any + Send + Sync>)>,
+    overrides: BTreeMap<String, JobOverride>,
+    env_prefix: Option<String>,
+    filter: Option<Filter>,
+}
+
+impl fmt::Debug for Configure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Configure")
+            .field("states", &self.states.len())
+            .field("overrides", &self.overrides)
+            .field("env_prefix", &self.env_prefix)
+            .field("filter", &self.filter.is_some())
+            .finish()
+    }
+}
+
+impl Configure {
+    /// Provides state of type `S` to every job taking a `State<S>` parameter. Any number of
+    /// types; a second value of the same type replaces the first.
+    pub fn state<S: Send + Sync + 'static>(mut self, value: S) -> Self {
+        self.states.push((TypeId::of::<S>(), Arc::new(value)));
+        self
+    }
+
+    fn job(&mut self, job: &str) -> &mut JobOverride {
+        self.overrides.entry(job.to_owned()).or_default()
+    }
+
+    /// Overrides the period of the job named `job`.
+    pub fn period(mut self, job: &str, period: Duration) -> Self {
+        self.job(job).period = Some(period);
+        self
+    }
+
+    /// Overrides the mode of the job named `job`.
+    pub fn mode(mut self, job: &str, mode: Mode) -> Self {
+        self.job(job).mode = Some(mode);
+        self
+    }
+
+    /// Enables or disables the job named `job` for [`run_all`](Self::run_all).
+    pub fn enabled(mut self, job: &str, enabled: bool) -> Self {
+        self.job(job).enabled = Some(enabled);
+        self
+    }
+
+    /// Merges overrides from any `serde` source (see [`Overrides`]); a key given here replaces
+    /// one given before.
+    pub fn overrides(mut self, overrides: Overrides) -> Self {
+        for (job, o) in overrides.0 {
+            let entry = self.job(&job);
+            entry.period = o.period.or(entry.period);
+            entry.mode = o.mode.or(entry.mode);
+            entry.enabled = o.enabled.or(entry.enabled);
+        }
+        self
+    }
+
+    /// Opts in to overrides from environment variables, read by [`run_all`](Self::run_all):
+    /// `{PREFIX}_{JOB}_PERIOD` (humantime, e.g. `30s`), `{PREFIX}_{JOB}_MODE` (`fixed_delay` or
+    /// `fixed_rate`) and `{PREFIX}_{JOB}_ENABLED` (`true`/`false`/`1`/`0`), where `JOB` is the
+    /// job's name in upper case with every other character than letters and digits as `_`.
+    /// They override what was set in code.
+    pub fn env_prefix(mut self, prefix: &str) -> Self {
+        self.env_prefix = Some(prefix.to_owned());
+        self
+    }
+
+    /// Starts only the jobs for which `filter` returns `true` (among those with `autostart`
+    /// and not disabled).
+    pub fn filter(mut self, filter: impl Fn(&JobInfo) -> bool + Send + Sync + 'static) -> Self {
+        self.filter = Some(Box::new(filter));
+        self
+    }
+
+    /// Checks every registered job, then starts the selected ones on the current runtime and
+    /// returns them as a running [`TimerGroup`].
+    ///
+    /// Nothing is started, and an error is returned, when: two jobs share a name
+    /// ([`Error::DuplicateName`], with both locations); an override names no registered job or
+    /// has a bad value ([`Error::InvalidConfig`], naming the job and the key); or a selected
+    /// job cannot start — it needs a `State<S>` that was not provided, it is already running,
+    /// or it is coordinated and no coordinator is configured ([`Error::Job`], naming the job
+    /// and where it is defined, around the cause).
+    ///
+    /// Overrides apply to every registered job that is not running, so a job with
+    /// `autostart = false` started later through its handle uses them too.
+    ///
+    /// # Errors
+    ///
+    /// As above; and [`Error::NoRuntime`] (wrapped in [`Error::Job`]) outside a runtime.
+    pub async fn run_all(mut self) -> Result<TimerGroup, Error> {
+        let jobs = registrations();
+        for pair in jobs.windows(2) {
+            let (a, b) = (pair[0].spec(), pair[1].spec());
+            if a.name == b.name {
+                return Err(Error::DuplicateName {
+                    name: a.name.into(),
+                    first: a.location().into(),
+                    second: b.location().into(),
+                });
+            }
+        }
+        if let Some(prefix) = self.env_prefix.take() {
+            for job in &jobs {
+                self.read_env(&prefix, job.spec().name)?;
+            }
+        }
+        if let Some(unknown) = self
+            .overrides
+            .keys()
+            .find(|name| !jobs.iter().any(|j| j.spec().name == name.as_str()))
+        {
+            let known: Vec<_> = jobs.iter().map(|j| j.spec().name).collect();
+            return Err(Error::invalid(format_args!(
+                "an override names `{unknown}`, which is not a registered job; registered: {}",
+                known.join(", ")
+            )));
+        }
+        for (job, o) in &self.overrides {
+            if o.period == Some(Duration::ZERO) {
+                return Err(Error::invalid(format_args!(
+                    "job `{job}`: the override of `period` must be greater than zero"
+                )));
+            }
+        }
+        for (type_id, value) in self.states.drain(..) {
+            state::insert(type_id, value);
+        }
+
+        let selected: Vec<_> = jobs
+            .iter()
+            .filter(|job| {
+                let spec = job.spec();
+                let enabled = self.overrides.get(spec.name).and_then(|o| o.enabled);
+                enabled.unwrap_or(spec.autostart)
+                    && self.filter.as_ref().is_none_or(|f| f(&spec.info()))
+            })
+            .collect();
+        let job_error = |spec: &JobSpec, source: Error| Error::Job {
+            job: spec.name.into(),
+            defined_at: spec.location().into(),
+            source: Box::new(source),
+        };
+        for job in &selected {
+            let spec = job.spec();
+            if job.timer().is_running() {
+                return Err(job_error(
+                    spec,
+                    Error::AlreadyRunning {
+                        name: spec.name.into(),
+                    },
+                ));
+            }
+            if spec.coordinated {
+                return Err(job_error(
+                    spec,
+                    Error::invalid(
+                        "the job is coordinated (`coordinated = true`) but no coordinator is configured",
+                    ),
+                ));
+            }
+            spec.check_states().map_err(|e| job_error(spec, e))?;
+        }
+        for job in &jobs {
+            if let Some(o) = self.overrides.get(job.spec().name)
+                && !job.timer().is_running()
+            {
+                job.timer().apply(o).map_err(|e| job_error(job.spec(), e))?;
+            }
+        }
+        let group = TimerGroup::new("periodic::run_all");
+        for job in &selected {
+            job.timer().add_to(&group)?;
+        }
+        group.start().map_err(|e| {
+            let name = match &e {
+                Error::NoRuntime { name } | Error::AlreadyRunning { name } => Some(name.clone()),
+                _ => None,
+            };
+            match name.and_then(|n| selected.iter().find(|j| *j.spec().name == *n)) {
+                Some(job) => job_error(job.spec(), e),
+                None => e,
+            }
+        })?;
+        tracing::debug!(jobs = ?group.names(), "run_all started the jobs");
+        Ok(group)
+    }
+
+    fn read_env(&mut self, prefix: &str, job: &str) -> Result<(), Error> {
+        let key: String = job
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let var = |suffix: &str| {
+            let name = format!("{prefix}_{key}_{suffix}");
+            std::env::var(&name).ok().map(|v| (name, v))
+        };
+        let bad = |name: &str, value: &str, expected: &str| {
+            Error::invalid(format_args!(
+                "job `{job}`: environment variable {name}={value:?} is not {expected}"
+            ))
+        };
+        if let Some((name, v)) = var("PERIOD") {
+            let period = humantime::parse_duration(v.trim())
+                .map_err(|_| bad(&name, &v, "a duration such as `30s` or `1h 30m`"))?;
+            self.job(job).period = Some(period);
+        }
+        if let Some((name, v)) = var("MODE") {
+            let mode = match v.trim() {
+                "fixed_delay" => Mode::FixedDelay,
+                "fixed_rate" => Mode::FixedRate,
+                _ => return Err(bad(&name, &v, "`fixed_delay` or `fixed_rate`")),
+            };
+            self.job(job).mode = Some(mode);
+        }
+        if let Some((name, v)) = var("ENABLED") {
+            let enabled = match v.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" => true,
+                "false" | "0" | "no" | "off" => false,
+                _ => return Err(bad(&name, &v, "`true` or `false`")),
+            };
+            self.job(job).enabled = Some(enabled);
+        }
+        Ok(())
+    }
+}
