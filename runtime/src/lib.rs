@@ -6,25 +6,59 @@
 //! stop, trigger-now, the latest value without blocking, waiting for ticks, and errors and
 //! panics that never take down anything else.
 //!
+//! ```rust,standalone_crate
+//! use std::time::Duration;
+//! use periodic::every;
+//!
+//! #[every(5s, mode = "fixed_rate", name = "db_refresh")]
+//! async fn refresh_db() -> u64 {
+//!     42 // fetch from the database
+//! }
+//!
+//! #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! async fn main() -> Result<(), periodic::Error> {
+//!     let jobs = periodic::run_all().await?;     // every #[every] fn, started as a group
+//!     jobs.wait().hit_count(1).await?;            // gate startup on every job's first tick
+//!     let latest: Option<u64> = refresh_db.last_result(); // no waiting
+//!     let fresh: u64 = refresh_db.trigger().await?;       // a new value, now
+//!     let direct: u64 = refresh_db.func().await;          // the undecorated function
+//!     assert_eq!((latest, fresh, direct), (Some(42), 42, 42));
+//!     jobs.shutdown(Duration::from_secs(5)).await;  // in-flight ticks may finish within 5 s
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # Equivalent code without the macro
+//!
+//! `#[every]` is a convenience over [`Timer`]: the example above amounts to
+//!
 //! ```
 //! use std::time::Duration;
 //! use periodic::{Mode, Timer};
 //!
+//! async fn refresh_db() -> u64 {
+//!     42
+//! }
+//!
 //! # #[tokio::main(flavor = "current_thread", start_paused = true)]
 //! # async fn main() -> Result<(), periodic::Error> {
-//! let cache = Timer::builder(Duration::from_secs(5), || async { 42u64 /* fetch */ })
+//! let refresh = Timer::builder(Duration::from_secs(5), refresh_db)
 //!     .mode(Mode::FixedRate)
 //!     .name("db_refresh")
 //!     .build()?;
-//! cache.start()?;
-//! cache.wait().hit_count(1).await?;       // gate startup on the first refresh
-//! assert_eq!(cache.last_result(), Some(42)); // the latest value, no waiting
-//! let fresh = cache.trigger().await?;      // refresh now; the schedule resumes from here
+//! refresh.start()?;
+//! refresh.wait().hit_count(1).await?;
+//! let fresh = refresh.trigger().await?;
 //! assert_eq!(fresh, 42);
-//! cache.shutdown(Duration::from_secs(5)).await; // an in-flight tick may finish within 5 s
+//! refresh.shutdown(Duration::from_secs(5)).await;
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! What the macro adds: the handle is a `static` named after the function, so any module can
+//! reach it; it is registered with [`inventory`](https://docs.rs/inventory), so [`run_all`]
+//! finds every job without a central list; the timer is built on first use; and `State<S>`
+//! parameters are filled in from [`configure`].
 //!
 //! # The engine
 //!
@@ -52,6 +86,13 @@
 //! name) and `tick` (the tick number within the run); skipped fixed-rate slots are a `warn!`,
 //! tick failures an `error!`, and starts and stops `debug!` events. The crate never prints.
 //!
+//! # The registry
+//!
+//! [`registry`] lists every `#[every]` job linked into the program; [`run_all`] and
+//! [`configure`] start them. Registration happens before `main` through linker sections
+//! (inventory), on the platforms inventory supports: Linux, macOS, Windows, iOS, FreeBSD,
+//! Android, and WebAssembly with a caveat.
+//!
 //! # Errors
 //!
 //! Every fallible operation returns [`Error`], one `#[non_exhaustive]` enum that is `Clone`,
@@ -75,6 +116,75 @@ mod timer;
 pub use config::{Mode, OnError};
 pub use error::{BoxError, Error};
 pub use group::{GroupWait, MemberOutcome, TimerGroup};
+/// Runs a function periodically: `#[every(5s)] async fn refresh() -> u64 { … }`.
+///
+/// The function's name becomes a `static` handle that derefs to [`Timer<T>`] (`T` is the return
+/// type, or its `Ok` type for a function returning `Result`), registered so that [`run_all`]
+/// finds and starts it. `NAME.func(…)` calls the original function with its original signature.
+///
+/// # Arguments
+///
+/// First the period, then `key = value` pairs in any order:
+///
+/// | argument | accepted | default |
+/// | --- | --- | --- |
+/// | period (first, required) | `5s`, `250ms`, `1.5s`, `1m30s` (units `ns us ms s m h d`), a string `"1h 30m"`, or an expression of type `Duration` | — |
+/// | `mode` | `"fixed_delay"` or `"fixed_rate"` (see [`Mode`]) | `"fixed_delay"` |
+/// | `name` | a string | the function's name |
+/// | `initial_delay` | a duration, as the period | `0s` |
+/// | `jitter` | a number in `[0, 1]` (see [`TimerBuilder::jitter`]) | `0.0` |
+/// | `on_error` | `"continue"` or `"stop"` (see [`OnError`]) | `"continue"` |
+/// | `timeout` | a duration: the longest one tick may run | none |
+/// | `autostart` | `false` registers the job, but [`run_all`] leaves it stopped | `true` |
+/// | `coordinated` | run each period on one replica of a fleet (needs `mode = "fixed_rate"`) | `false` |
+/// | `crate` | the path of this crate, for code that re-exports it | `"::periodic"` |
+///
+/// Literals are checked at compile time, with the error on the offending token. A `Duration`
+/// expression is evaluated when the job's timer is first used; a zero value there makes
+/// `start` fail with [`Error::InvalidConfig`].
+///
+/// # The function
+///
+/// `fn` or `async fn`, any visibility, with its attributes and doc comments; no generics, no
+/// `self`, not `unsafe`, `extern` or `const`. Parameters: none, or any number of
+/// [`State<S>`], provided by [`configure().state(value)`](Configure::state). The return type
+/// must be `Clone + Send + Sync + 'static` (for `Result<T, E>`: `T` must, and `E` must convert
+/// into `Box<dyn Error + Send + Sync>`); a function whose return type's last path segment is
+/// `Result` is fallible. The future of an `async fn` must be `Send`.
+///
+/// # Examples
+///
+/// ```rust,standalone_crate
+/// use std::time::Duration;
+/// use periodic::{State, every};
+///
+/// struct Upstream { base: u64 }
+///
+/// /// Polls the upstream for a version number.
+/// #[every(5s, mode = "fixed_rate", name = "version_poll")]
+/// async fn poll_version(upstream: State<Upstream>) -> u64 {
+///     upstream.base + 1
+/// }
+///
+/// #[every(1m, initial_delay = 10s, jitter = 0.1)]
+/// fn prune() -> Result<usize, std::io::Error> {
+///     Ok(0)
+/// }
+///
+/// #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// async fn main() -> Result<(), periodic::Error> {
+///     // Call the function itself, with its own signature:
+///     assert_eq!(poll_version.func(State::new(Upstream { base: 1 })).await, 2);
+///     assert_eq!(prune.func().unwrap(), 0);
+///
+///     let jobs = periodic::configure().state(Upstream { base: 41 }).run_all().await?;
+///     jobs.wait().hit_count(1).await?;             // every job has ticked once
+///     assert_eq!(poll_version.last_result(), Some(42)); // the handle is a Timer<u64>
+///     assert_eq!(poll_version.trigger().await?, 42);
+///     jobs.shutdown(Duration::from_secs(5)).await;
+///     Ok(())
+/// }
+/// ```
 pub use periodic_macros::every;
 pub use registry::{Configure, JobInfo, JobOverride, Overrides, configure, registry, run_all};
 pub use state::State;

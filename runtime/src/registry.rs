@@ -232,7 +232,7 @@ fn registrations() -> Vec<&'static dyn ErasedJob> {
 ///
 /// # Examples
 ///
-/// ```
+/// ```rust,standalone_crate
 /// for job in periodic::registry() {
 ///     println!("{} every {:?} ({}) at {}:{}", job.name, job.period, job.mode, job.file, job.line);
 /// }
@@ -256,7 +256,7 @@ pub async fn run_all() -> Result<TimerGroup, Error> {
 ///
 /// # Examples
 ///
-/// ```
+/// ```rust,standalone_crate
 /// use std::time::Duration;
 /// use periodic::{Mode, State, every};
 ///

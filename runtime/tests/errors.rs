@@ -11,41 +11,12 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use periodic::{Error, Mode, OnError, StopReason, Timer};
-use tokio::time::{Instant, sleep, timeout};
+use tokio::time::{Instant, sleep};
 
-const fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
-
-/// Awaits `f`, failing the test instead of hanging if the library never completes it. Under
-/// paused time the limit costs nothing.
-async fn within<F: IntoFuture>(f: F) -> F::Output {
-    timeout(secs(24 * 3600), f.into_future())
-        .await
-        .expect("the future never completed: the library hung")
-}
-
-/// `t0 + s` for each `s`.
-fn at(t0: Instant, s: &[u64]) -> Vec<Instant> {
-    s.iter().map(|&s| t0 + secs(s)).collect()
-}
-
-/// Records the instant of each call.
-#[derive(Clone, Default)]
-struct Calls(Arc<Mutex<Vec<Instant>>>);
+mod common;
+use common::{Calls, at, secs, within};
 
 impl Calls {
-    /// Records a call and returns its 1-based number.
-    fn record(&self) -> u32 {
-        let mut v = self.0.lock().unwrap();
-        v.push(Instant::now());
-        u32::try_from(v.len()).unwrap()
-    }
-
-    fn instants(&self) -> Vec<Instant> {
-        self.0.lock().unwrap().clone()
-    }
-
     /// A sync target returning the call number, or an `io::Error` "boom N" on the calls in
     /// `fail`.
     fn failing_on(&self, fail: &'static [u32]) -> impl FnMut() -> io::Result<u32> + Send + 'static {

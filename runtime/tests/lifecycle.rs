@@ -10,45 +10,13 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use periodic::{Error, Mode, StopReason, Timer};
-use tokio::time::{Instant, advance, sleep, timeout};
+use tokio::time::{Instant, advance, sleep};
 use tokio_util::sync::CancellationToken;
 
-const fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
-
-/// Awaits `f`, failing the test instead of hanging if the library never completes it. Under
-/// paused time the limit costs nothing.
-async fn within<F: IntoFuture>(f: F) -> F::Output {
-    timeout(secs(24 * 3600), f.into_future())
-        .await
-        .expect("the future never completed: the library hung")
-}
-
-/// `t0 + s` for each `s`.
-fn at(t0: Instant, s: &[u64]) -> Vec<Instant> {
-    s.iter().map(|&s| t0 + secs(s)).collect()
-}
-
-/// Records the instant of each call; a call returns its 1-based number.
-#[derive(Clone, Default)]
-struct Calls(Arc<Mutex<Vec<Instant>>>);
+mod common;
+use common::{Calls, at, secs, within};
 
 impl Calls {
-    fn record(&self) -> u32 {
-        let mut v = self.0.lock().unwrap();
-        v.push(Instant::now());
-        u32::try_from(v.len()).unwrap()
-    }
-
-    fn count(&self) -> usize {
-        self.0.lock().unwrap().len()
-    }
-
-    fn instants(&self) -> Vec<Instant> {
-        self.0.lock().unwrap().clone()
-    }
-
     /// A sync target that records each call.
     fn target(&self) -> impl FnMut() -> u32 + Send + 'static {
         let calls = self.clone();

@@ -12,19 +12,10 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use periodic::{Error, Mode, Timer};
-use tokio::time::{Instant, advance, sleep, timeout};
+use tokio::time::{Instant, advance, sleep};
 
-const fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
-
-/// Awaits `f`, failing the test instead of hanging if the library never completes it. Under
-/// paused time the limit costs nothing.
-async fn within<F: IntoFuture>(f: F) -> F::Output {
-    timeout(secs(24 * 3600), f.into_future())
-        .await
-        .expect("the future never completed: the library hung")
-}
+mod common;
+use common::{secs, within};
 
 /// A sync target returning 1, 2, 3, …
 fn counter() -> impl FnMut() -> u32 + Send + 'static {

@@ -1,46 +1,24 @@
 //! Scheduling semantics, under paused time: every instant asserted exactly.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use periodic::{Mode, Timer};
 use tokio::time::{Instant, advance, sleep};
 
-const fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
-
-const fn ms(m: u64) -> Duration {
-    Duration::from_millis(m)
-}
-
-/// Records the instant each call of a target starts.
-#[derive(Clone, Default)]
-struct Starts(Arc<Mutex<Vec<Instant>>>);
-
-impl Starts {
-    fn record(&self) -> usize {
-        let mut v = self.0.lock().unwrap();
-        v.push(Instant::now());
-        v.len()
-    }
-
-    /// Start instants as offsets from `t0`.
-    fn offsets(&self, t0: Instant) -> Vec<Duration> {
-        self.0.lock().unwrap().iter().map(|i| *i - t0).collect()
-    }
-}
+mod common;
+use common::{Calls, ms, secs};
 
 /// A target that records its start and then takes `took(n)` for call `n` (1-based).
 fn slow_target(
-    starts: &Starts,
+    starts: &Calls,
     took: impl Fn(usize) -> Duration + Send + Sync + 'static,
 ) -> impl FnMut() -> std::pin::Pin<Box<dyn Future<Output = usize> + Send>> + Send + 'static {
     let starts = starts.clone();
     let took = Arc::new(took);
     move || {
-        let n = starts.record();
+        let n = starts.record() as usize;
         let d = took(n);
         Box::pin(async move {
             sleep(d).await;
@@ -55,7 +33,7 @@ fn slow_target(
 // tick:  |-1--|          |-2--|          |-3--|          |-4
 #[tokio::test(start_paused = true)]
 async fn fixed_delay_counts_the_period_from_the_finish() {
-    let starts = Starts::default();
+    let starts = Calls::default();
     let timer = Timer::new(secs(10), slow_target(&starts, |_| secs(3)));
     let t0 = Instant::now();
     timer.start().unwrap();
@@ -68,7 +46,7 @@ async fn fixed_delay_counts_the_period_from_the_finish() {
 // exactly t0 + n·10 ms. No drift, ever.
 #[tokio::test(start_paused = true)]
 async fn fixed_rate_has_zero_drift_over_ten_thousand_ticks() {
-    let starts = Starts::default();
+    let starts = Calls::default();
     let timer = Timer::builder(ms(10), slow_target(&starts, |n| ms(n as u64 % 10)))
         .mode(Mode::FixedRate)
         .build()
@@ -93,7 +71,7 @@ async fn fixed_rate_has_zero_drift_over_ten_thousand_ticks() {
 // tick:   |1|  |---------2---------|   |5|  |6|
 #[tokio::test(start_paused = true)]
 async fn fixed_rate_overrun_skips_missed_slots_without_a_burst() {
-    let starts = Starts::default();
+    let starts = Calls::default();
     let timer = Timer::builder(
         secs(10),
         slow_target(&starts, |n| if n == 2 { secs(25) } else { Duration::ZERO }),
@@ -117,7 +95,7 @@ async fn fixed_rate_overrun_skips_missed_slots_without_a_burst() {
 // tick:  |----1----|----2----|----3----|----4
 #[tokio::test(start_paused = true)]
 async fn fixed_rate_target_taking_exactly_one_period_keeps_the_rate() {
-    let starts = Starts::default();
+    let starts = Calls::default();
     let timer = Timer::builder(secs(10), slow_target(&starts, |_| secs(10)))
         .mode(Mode::FixedRate)
         .build()
@@ -137,7 +115,7 @@ async fn fixed_rate_target_taking_exactly_one_period_keeps_the_rate() {
 #[tokio::test(start_paused = true)]
 async fn initial_delay_shifts_the_first_tick() {
     for mode in [Mode::FixedDelay, Mode::FixedRate] {
-        let starts = Starts::default();
+        let starts = Calls::default();
         let timer = Timer::builder(secs(10), slow_target(&starts, |_| Duration::ZERO))
             .mode(mode)
             .initial_delay(secs(5))
@@ -156,7 +134,7 @@ async fn initial_delay_shifts_the_first_tick() {
 // finish ........ [p - jp, p + jp) ........ next start
 #[tokio::test(start_paused = true)]
 async fn fixed_delay_jitter_stays_within_bounds() {
-    let starts = Starts::default();
+    let starts = Calls::default();
     let timer = Timer::builder(secs(10), slow_target(&starts, |_| secs(1)))
         .jitter(0.3)
         .jitter_seed(42)
@@ -165,7 +143,7 @@ async fn fixed_delay_jitter_stays_within_bounds() {
     timer.start().unwrap();
     timer.wait().hit_count(1_000).await.unwrap();
     timer.cancel().await;
-    let v = starts.0.lock().unwrap().clone();
+    let v = starts.instants();
     let mut distinct = std::collections::BTreeSet::new();
     for pair in v.windows(2) {
         // Each call takes 1 s, so the sleep is the gap minus 1 s.
@@ -196,7 +174,7 @@ async fn fixed_delay_jitter_stays_within_bounds() {
 // fires in:  [0]     [7, 10]     [17, 20]
 #[tokio::test(start_paused = true)]
 async fn fixed_rate_jitter_never_passes_the_slot_and_never_drifts() {
-    let starts = Starts::default();
+    let starts = Calls::default();
     let timer = Timer::builder(secs(10), slow_target(&starts, |_| Duration::ZERO))
         .mode(Mode::FixedRate)
         .jitter(0.3)
@@ -232,7 +210,7 @@ async fn fixed_rate_jitter_never_passes_the_slot_and_never_drifts() {
 async fn the_same_jitter_seed_gives_the_same_schedule() {
     let mut runs = Vec::new();
     for _ in 0..2 {
-        let starts = Starts::default();
+        let starts = Calls::default();
         let timer = Timer::builder(secs(10), slow_target(&starts, |_| Duration::ZERO))
             .jitter(1.0)
             .jitter_seed(99)
@@ -263,7 +241,7 @@ fn set_period_from_thread<T: Clone + Send + Sync + 'static>(timer: &Timer<T>, pe
 // tick:   |1   |2 |3 |4 |5
 #[tokio::test(start_paused = true)]
 async fn set_period_fixed_rate_passed_reference_fires_at_once_and_reanchors() {
-    let starts = Starts::default();
+    let starts = Calls::default();
     let timer = Timer::builder(secs(10), slow_target(&starts, |_| Duration::ZERO))
         .mode(Mode::FixedRate)
         .build()
@@ -288,7 +266,7 @@ async fn set_period_fixed_rate_passed_reference_fires_at_once_and_reanchors() {
 // tick:   |1        |2      |3      |4
 #[tokio::test(start_paused = true)]
 async fn set_period_fixed_rate_counts_from_the_previous_start() {
-    let starts = Starts::default();
+    let starts = Calls::default();
     let timer = Timer::builder(secs(10), slow_target(&starts, |_| secs(1)))
         .mode(Mode::FixedRate)
         .build()
@@ -310,7 +288,7 @@ async fn set_period_fixed_rate_counts_from_the_previous_start() {
 // tick:   |1|      |2|      |3|       |4
 #[tokio::test(start_paused = true)]
 async fn set_period_fixed_delay_counts_from_the_previous_finish() {
-    let starts = Starts::default();
+    let starts = Calls::default();
     let timer = Timer::new(secs(10), slow_target(&starts, |_| secs(1)));
     let t0 = Instant::now();
     timer.start().unwrap();
@@ -326,7 +304,7 @@ async fn set_period_fixed_delay_counts_from_the_previous_finish() {
 // call 1 (0..5) runs: the next call is at 5 + 2 = 7.
 #[tokio::test(start_paused = true)]
 async fn set_period_during_a_tick_applies_after_it() {
-    let starts = Starts::default();
+    let starts = Calls::default();
     let timer = Timer::new(secs(10), slow_target(&starts, |_| secs(5)));
     let t0 = Instant::now();
     timer.start().unwrap();
@@ -395,8 +373,8 @@ async fn ticks_never_overlap_even_with_triggers() {
 }
 
 /// A target returning its call number, taking `took` per call.
-fn numbered(took: Duration) -> (Starts, Timer<usize>) {
-    let starts = Starts::default();
+fn numbered(took: Duration) -> (Calls, Timer<usize>) {
+    let starts = Calls::default();
     let timer = Timer::new(secs(100), slow_target(&starts, move |_| took));
     (starts, timer)
 }
@@ -441,7 +419,7 @@ async fn concurrent_triggers_share_one_call() {
 // tick:   |1  |2(trig)  |3        |4
 #[tokio::test(start_paused = true)]
 async fn trigger_reanchors_fixed_rate() {
-    let starts = Starts::default();
+    let starts = Calls::default();
     let timer = Timer::builder(secs(10), slow_target(&starts, |_| Duration::ZERO))
         .mode(Mode::FixedRate)
         .build()
@@ -462,7 +440,7 @@ async fn trigger_reanchors_fixed_rate() {
 // tick:   |1|   |2|        |3
 #[tokio::test(start_paused = true)]
 async fn trigger_resumes_fixed_delay_after_the_triggered_tick() {
-    let starts = Starts::default();
+    let starts = Calls::default();
     let timer = Timer::new(secs(10), slow_target(&starts, |_| secs(1)));
     let t0 = Instant::now();
     timer.start().unwrap();
@@ -477,7 +455,7 @@ async fn trigger_resumes_fixed_delay_after_the_triggered_tick() {
 // A trigger during the initial delay fires at once; the schedule continues from it.
 #[tokio::test(start_paused = true)]
 async fn trigger_cuts_the_initial_delay_short() {
-    let starts = Starts::default();
+    let starts = Calls::default();
     let timer = Timer::builder(secs(10), slow_target(&starts, |_| Duration::ZERO))
         .initial_delay(secs(60))
         .build()
