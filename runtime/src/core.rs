@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, oneshot};
 use tokio::time::Instant;
 
+use crate::subscription::Feed;
 use crate::target::BoxTarget;
 use crate::{Error, Mode, OnError, StopReason};
 
@@ -83,6 +84,8 @@ pub(crate) struct State<T> {
     pub(crate) triggers: Vec<Waiter<T>>,
     /// Served by the next tick to *complete* (`join`).
     pub(crate) joins: Vec<Waiter<T>>,
+    /// Buffered feeds, of the current run or (made while stopped) of the next.
+    pub(crate) subscribers: Vec<Arc<Feed<T>>>,
 
     pub(crate) last_result: Option<T>,
     pub(crate) last_tick_at: Option<Instant>,
@@ -161,6 +164,12 @@ impl<T> Core<T> {
             notified.as_mut().await;
             notified.set(self.events.notified());
         }
+    }
+
+    /// Forgets a closed or dropped subscription. If a tick is delivering at this moment, the
+    /// feed is not in the list: the delivery skips it and drops it when it puts the list back.
+    pub(crate) fn unsubscribe(&self, feed: &Arc<Feed<T>>) {
+        self.lock().subscribers.retain(|f| !Arc::ptr_eq(f, feed));
     }
 
     /// Whether the caller runs on the task of the current run (inside the target or a hook).

@@ -60,7 +60,17 @@ impl<T: Clone + Send + Sync + 'static> Drop for Run<T> {
         s.task_id = None;
         s.last_stop = Some(reason);
         let waiters = (mem::take(&mut s.triggers), mem::take(&mut s.joins));
+        // This run's subscribers see their buffered items, then the end; those made while
+        // the timer was stopped belong to the next run and stay.
+        let run_id = self.run_id;
+        let (ended, next): (Vec<_>, Vec<_>) = mem::take(&mut s.subscribers)
+            .into_iter()
+            .partition(|f| f.run_id == run_id);
+        s.subscribers = next;
         drop(s);
+        for feed in ended {
+            feed.end();
+        }
         // Dropping the senders tells their receivers that the timer stopped.
         drop(waiters);
         self.core.events.notify_waiters();
@@ -265,6 +275,9 @@ fn complete<T: Clone>(
 ) {
     let mut s = core.lock();
     let joins = mem::take(&mut s.joins);
+    // Delivered outside the lock, so that 10,000 subscribers do not hold up readers.
+    let feeds = mem::take(&mut s.subscribers);
+    let run_id = s.run_id;
     let st = &mut s.stats;
     st.ticks += 1;
     st.last_duration = Some(duration);
@@ -287,5 +300,15 @@ fn complete<T: Clone>(
     for waiter in served.into_iter().chain(joins) {
         waiter.send(outcome.clone());
     }
+    for feed in &feeds {
+        if feed.run_id == run_id && !feed.is_closed() {
+            feed.deliver(&outcome);
+        }
+    }
+    let mut s = core.lock();
+    let added = mem::replace(&mut s.subscribers, feeds);
+    s.subscribers.extend(added);
+    s.subscribers.retain(|f| !f.is_closed());
+    drop(s);
     core.events.notify_waiters();
 }

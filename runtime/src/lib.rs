@@ -110,6 +110,7 @@ mod group;
 mod registry;
 mod schedule;
 mod state;
+mod subscription;
 pub mod target;
 mod timer;
 
@@ -188,6 +189,7 @@ pub use group::{GroupWait, MemberOutcome, TimerGroup};
 pub use periodic_macros::every;
 pub use registry::{Configure, JobInfo, JobOverride, Overrides, configure, registry, run_all};
 pub use state::State;
+pub use subscription::Subscription;
 pub use target::IntoTarget;
 pub use timer::{CancelOn, Latest, Stats, StopReason, Timer, TimerBuilder, Wait, cancel_marker};
 

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::core::{CancelFuture, Config, Core, State, StopRequest, Waiter};
 use crate::driver::Run;
+use crate::subscription::Subscription;
 use crate::target::{BoxTarget, IntoTarget};
 use crate::{Error, Mode, OnError};
 
@@ -401,6 +402,7 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
             last_stop: None,
             triggers: Vec::new(),
             joins: Vec::new(),
+            subscribers: Vec::new(),
             last_result: None,
             last_tick_at: None,
             last_failed: false,
@@ -837,6 +839,49 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         Latest {
             inner: Box::pin(inner),
         }
+    }
+
+    /// A buffered feed of every tick from now on, each subscriber with its own unbounded
+    /// queue; see [`Subscription`]. Made while the timer is stopped, it belongs to the next run.
+    pub fn subscribe(&self) -> Subscription<T> {
+        self.subscribe_inner(None)
+    }
+
+    /// Like [`subscribe`](Self::subscribe), with a queue of at most `maxsize` items: when it is
+    /// full, the oldest value is dropped (logged with `warn!`, counted in
+    /// [`Subscription::dropped_count`]). An error or the end of the stream is never dropped; it
+    /// evicts the oldest value instead. A `maxsize` of 0 is taken as 1.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::new(Duration::from_secs(1), (1..=5).into_iter());
+    /// let mut feed = timer.subscribe_bounded(2).named("metrics-sink");
+    /// timer.start()?;
+    /// timer.wait().await?;
+    /// // 5 values into a queue of 2: the oldest were dropped; the end evicted value 4.
+    /// assert_eq!(feed.recv().await.transpose()?, Some(5));
+    /// assert!(feed.recv().await.is_none());
+    /// assert_eq!(feed.dropped_count(), 3);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn subscribe_bounded(&self, maxsize: usize) -> Subscription<T> {
+        self.subscribe_inner(Some(maxsize.max(1)))
+    }
+
+    fn subscribe_inner(&self, capacity: Option<usize>) -> Subscription<T> {
+        let core = self.core();
+        let mut s = core.lock();
+        let run_id = if s.running { s.run_id } else { s.run_id + 1 };
+        let (subscription, feed) = Subscription::new(core.clone(), capacity, run_id);
+        s.subscribers.push(feed);
+        subscription
     }
 
     /// Changes the period, from any thread. It takes effect at once: the next tick becomes due

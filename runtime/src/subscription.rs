@@ -1,0 +1,327 @@
+//! [`Subscription`]: a buffered feed of every tick, one queue per subscriber.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
+
+use futures_core::{FusedStream, Stream};
+use futures_util::task::AtomicWaker;
+
+use crate::Error;
+use crate::core::Core;
+
+/// One entry of a subscriber's queue.
+enum Item<T> {
+    Value(T),
+    Error(Error),
+    /// The run the subscription belongs to ended.
+    End,
+}
+
+impl<T> Item<T> {
+    fn is_value(&self) -> bool {
+        matches!(self, Item::Value(_))
+    }
+}
+
+struct Queue<T> {
+    items: VecDeque<Item<T>>,
+    dropped: u64,
+    /// No more items will arrive: `End` was queued, or the subscription was closed.
+    finished: bool,
+    /// The consumer has seen the end.
+    terminated: bool,
+}
+
+/// What the timer shares with one subscriber.
+pub(crate) struct Feed<T> {
+    /// Set by [`Subscription::named`]; logs use the timer's name otherwise.
+    name: Mutex<Option<Arc<str>>>,
+    /// Closed or dropped by the consumer: the timer skips and forgets it.
+    closed: AtomicBool,
+    timer: Arc<str>,
+    capacity: Option<usize>,
+    /// The run this subscription belongs to.
+    pub(crate) run_id: u64,
+    queue: Mutex<Queue<T>>,
+    waker: AtomicWaker,
+}
+
+impl<T> Feed<T> {
+    fn lock(&self) -> MutexGuard<'_, Queue<T>> {
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn push(&self, item: Item<T>) {
+        let mut q = self.lock();
+        if q.finished {
+            return;
+        }
+        if let Some(cap) = self.capacity
+            && q.items.len() >= cap
+        {
+            // Make room: evict the oldest value. A value arriving at a full queue counts as a
+            // drop; an error or the end evicting a value does not (they must never be lost).
+            let victim = q.items.iter().position(Item::is_value).unwrap_or(0);
+            q.items.remove(victim);
+            if item.is_value() {
+                q.dropped += 1;
+                tracing::warn!(
+                    timer = %self.timer,
+                    subscription = %self.label(),
+                    dropped = q.dropped,
+                    "subscription full: dropped its oldest value"
+                );
+            }
+        }
+        if matches!(item, Item::End) {
+            q.finished = true;
+        }
+        q.items.push_back(item);
+        drop(q);
+        self.waker.wake();
+    }
+
+    /// Delivers one tick's outcome. Cloning `T` is the only per-subscriber cost.
+    pub(crate) fn deliver(&self, outcome: &Result<T, Error>)
+    where
+        T: Clone,
+    {
+        self.push(match outcome {
+            Ok(v) => Item::Value(v.clone()),
+            Err(e) => Item::Error(e.clone()),
+        });
+    }
+
+    /// The run ended: the subscriber sees its buffered items, then the end.
+    pub(crate) fn end(&self) {
+        self.push(Item::End);
+    }
+
+    /// Whether the consumer closed or dropped the subscription.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    fn label(&self) -> Arc<str> {
+        let name = self.name.lock().unwrap_or_else(PoisonError::into_inner);
+        name.clone().unwrap_or_else(|| self.timer.clone())
+    }
+}
+
+/// A buffered feed of every tick of a timer, from the moment of subscribing: made by
+/// [`Timer::subscribe`](crate::Timer::subscribe) and
+/// [`Timer::subscribe_bounded`](crate::Timer::subscribe_bounded).
+///
+/// Each subscriber has its own queue, so a slow consumer misses nothing (or, bounded, drops its
+/// own oldest values) without slowing the timer or other subscribers. It is a
+/// `Stream<Item = Result<T, Error>>` and has [`recv`](Self::recv): a failed tick is an `Err`
+/// item; when the run ends, the buffered items come first, then the end of the stream, and
+/// then `None` forever.
+///
+/// A subscription made while the timer is stopped belongs to its next run. Dropping it
+/// unsubscribes: the timer does no more work for it.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use periodic::Timer;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), periodic::Error> {
+/// let timer = Timer::new(Duration::from_secs(1), [1, 2, 3].into_iter());
+/// let mut feed = timer.subscribe();
+/// timer.start()?;
+/// tokio::time::sleep(Duration::from_secs(10)).await; // a slow consumer
+/// // Every tick is still there, in order, then the end.
+/// assert_eq!(feed.recv().await.transpose()?, Some(1));
+/// assert_eq!(feed.recv().await.transpose()?, Some(2));
+/// assert_eq!(feed.recv().await.transpose()?, Some(3));
+/// assert!(feed.recv().await.is_none());
+/// # Ok(())
+/// # }
+/// ```
+pub struct Subscription<T> {
+    feed: Arc<Feed<T>>,
+    core: Arc<Core<T>>,
+}
+
+impl<T> fmt::Debug for Subscription<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let q = self.feed.lock();
+        f.debug_struct("Subscription")
+            .field("name", &self.feed.label())
+            .field("timer", &self.feed.timer)
+            .field("capacity", &self.feed.capacity)
+            .field("len", &q.items.len())
+            .field("dropped", &q.dropped)
+            .finish()
+    }
+}
+
+impl<T> Subscription<T> {
+    pub(crate) fn new(
+        core: Arc<Core<T>>,
+        capacity: Option<usize>,
+        run_id: u64,
+    ) -> (Self, Arc<Feed<T>>) {
+        let feed = Arc::new(Feed {
+            name: Mutex::new(None),
+            closed: AtomicBool::new(false),
+            timer: core.config.name.clone(),
+            capacity,
+            run_id,
+            queue: Mutex::new(Queue {
+                items: VecDeque::new(),
+                dropped: 0,
+                finished: false,
+                terminated: false,
+            }),
+            waker: AtomicWaker::new(),
+        });
+        (
+            Subscription {
+                feed: feed.clone(),
+                core,
+            },
+            feed,
+        )
+    }
+
+    /// Names the subscription in its log events (a dropped value's `warn!`). Default: the
+    /// timer's name.
+    pub fn named(self, name: impl Into<String>) -> Self {
+        *self
+            .feed
+            .name
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(name.into().into());
+        self
+    }
+
+    /// The subscription's name: the one given with [`named`](Self::named), or the timer's.
+    pub fn name(&self) -> String {
+        self.feed.label().to_string()
+    }
+
+    /// How many items are buffered, the end-of-stream and error markers included.
+    pub fn len(&self) -> usize {
+        self.feed.lock().items.len()
+    }
+
+    /// Whether nothing is buffered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How many values a full bounded queue dropped, or [`drop_oldest`](Self::drop_oldest)
+    /// shed.
+    pub fn dropped_count(&self) -> u64 {
+        self.feed.lock().dropped
+    }
+
+    /// Sheds load from the consumer side: drops up to `n` of the oldest buffered *values*
+    /// (never an error or the end-of-stream marker; the order of what stays is kept) and
+    /// returns how many it dropped. Counted in [`dropped_count`](Self::dropped_count).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::new(Duration::from_secs(1), (1..=5).into_iter());
+    /// let mut feed = timer.subscribe();
+    /// timer.start()?;
+    /// timer.wait().await?; // the timer ran to the end: 5 values and the end are buffered
+    /// assert_eq!(feed.len(), 6);
+    /// assert_eq!(feed.drop_oldest(3), 3); // values 1, 2 and 3
+    /// assert_eq!(feed.recv().await.transpose()?, Some(4));
+    /// assert_eq!(feed.drop_oldest(10), 1); // value 5; the end marker stays
+    /// assert_eq!(feed.dropped_count(), 4);
+    /// assert!(feed.recv().await.is_none());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn drop_oldest(&self, n: usize) -> usize {
+        let mut q = self.feed.lock();
+        let mut removed = 0;
+        q.items.retain(|item| {
+            if removed < n && item.is_value() {
+                removed += 1;
+                false
+            } else {
+                true
+            }
+        });
+        q.dropped += removed as u64;
+        removed
+    }
+
+    /// Stops the feed from any thread: no new values are queued; the buffered ones can still
+    /// be received, then the stream ends. Idempotent. Dropping the subscription also closes it.
+    pub fn close(&self) {
+        self.feed.closed.store(true, Ordering::Release);
+        self.feed.lock().finished = true;
+        self.feed.waker.wake();
+        self.core.unsubscribe(&self.feed);
+    }
+
+    /// Receives the next item: `Some(Ok(value))`, `Some(Err(error))` for a failed tick, or
+    /// `None` at the end of the stream.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: an item is removed from the queue only when `recv` returns it.
+    pub async fn recv(&mut self) -> Option<Result<T, Error>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+}
+
+impl<T> Drop for Subscription<T> {
+    fn drop(&mut self) {
+        self.feed.closed.store(true, Ordering::Release);
+        self.core.unsubscribe(&self.feed);
+    }
+}
+
+impl<T> Unpin for Subscription<T> {}
+
+impl<T> Stream for Subscription<T> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let feed = &self.feed;
+        let mut q = feed.lock();
+        if q.items.is_empty() && !q.finished {
+            drop(q);
+            feed.waker.register(cx.waker());
+            q = feed.lock();
+        }
+        match q.items.pop_front() {
+            Some(Item::Value(v)) => Poll::Ready(Some(Ok(v))),
+            Some(Item::Error(e)) => Poll::Ready(Some(Err(e))),
+            Some(Item::End) => {
+                q.terminated = true;
+                Poll::Ready(None)
+            }
+            None if q.finished => {
+                q.terminated = true;
+                Poll::Ready(None)
+            }
+            None => Poll::Pending,
+        }
+    }
+}
+
+impl<T> FusedStream for Subscription<T> {
+    fn is_terminated(&self) -> bool {
+        self.feed.lock().terminated
+    }
+}
