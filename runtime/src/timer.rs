@@ -1179,12 +1179,9 @@ impl<T: Clone + Send + Sync + 'static> Wait<T> {
                 Condition::Hits(n) => s.stats.hits.saturating_add(n),
                 Condition::HitCount(n) => n,
             });
-            (
-                goal,
-                s.stats.errors,
-                s.run_id,
-                s.running && s.stop.is_none(),
-            )
+            // A timer that is stopping still counts as running: an idle wait ends when its
+            // task is gone.
+            (goal, s.stats.errors, s.run_id, s.running)
         };
         let waiting = core.until(|s| {
             if goal.is_some_and(|goal| s.stats.hits >= goal) {
