@@ -64,7 +64,13 @@ impl JobSpec {
 
     /// Checks that every state the job takes was provided.
     fn check_states(&'static self) -> Result<(), Error> {
-        match self.states.iter().find(|k| !state::contains((k.type_id)())) {
+        self.check_states_with(&[])
+    }
+
+    /// Checks the job's states against the store and `extra`, states about to be stored.
+    fn check_states_with(&self, extra: &[TypeId]) -> Result<(), Error> {
+        let present = |id: TypeId| extra.contains(&id) || state::contains(id);
+        match self.states.iter().find(|k| !present((k.type_id)())) {
             Some(missing) => Err(Error::MissingState {
                 job: self.name.into(),
                 type_name: (missing.type_name)(),
@@ -290,27 +296,44 @@ pub fn configure() -> Configure {
 /// Overrides of one job's declared settings.
 ///
 /// Deserializable, with the period as a humantime string (`"30s"`, `"1h 30m"`) and the mode as
-/// `"fixed_delay"` or `"fixed_rate"`.
+/// `"fixed_delay"` or `"fixed_rate"`. A bad value is an error that names the key (and, within
+/// [`Overrides`], the job).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct JobOverride {
     /// A new period.
-    #[serde(default, deserialize_with = "humantime_opt")]
+    #[serde(default, deserialize_with = "de_period")]
     pub period: Option<Duration>,
     /// A new mode.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_mode")]
     pub mode: Option<Mode>,
     /// `false` keeps the job stopped in [`run_all`].
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_enabled")]
     pub enabled: Option<bool>,
 }
 
-fn humantime_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
-    let s = String::deserialize(d)?;
-    humantime::parse_duration(&s)
-        .map(Some)
-        .map_err(|e| serde::de::Error::custom(format_args!("invalid duration \"{s}\": {e}")))
+/// Deserializes a field, prefixing any error with the field's name.
+fn keyed<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
+    key: &str,
+    d: D,
+) -> Result<T, D::Error> {
+    T::deserialize(d).map_err(|e| serde::de::Error::custom(format_args!("`{key}`: {e}")))
+}
+
+fn de_period<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    let s: String = keyed("period", d)?;
+    humantime::parse_duration(&s).map(Some).map_err(|e| {
+        serde::de::Error::custom(format_args!("`period`: invalid duration \"{s}\": {e}"))
+    })
+}
+
+fn de_mode<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Mode>, D::Error> {
+    keyed("mode", d).map(Some)
+}
+
+fn de_enabled<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    keyed("enabled", d).map(Some)
 }
 
 /// Per-job overrides keyed by job name, from any `serde` source.
@@ -325,9 +348,36 @@ fn humantime_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Durati
 /// let builder = periodic::configure().overrides(overrides);
 /// # drop(builder);
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Overrides(pub BTreeMap<String, JobOverride>);
+
+impl<'de> Deserialize<'de> for Overrides {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Jobs;
+        impl<'de> serde::de::Visitor<'de> for Jobs {
+            type Value = Overrides;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map from job names to overrides")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Overrides, A::Error> {
+                let mut jobs = BTreeMap::new();
+                while let Some(job) = map.next_key::<String>()? {
+                    let o = map
+                        .next_value::<JobOverride>()
+                        .map_err(|e| serde::de::Error::custom(format_args!("job `{job}`: {e}")))?;
+                    jobs.insert(job, o);
+                }
+                Ok(Overrides(jobs))
+            }
+        }
+        d.deserialize_map(Jobs)
+    }
+}
 
 type Filter = Box<dyn Fn(&JobInfo) -> bool + Send + Sync>;
 
@@ -462,10 +512,6 @@ impl Configure {
                 )));
             }
         }
-        for (type_id, value) in self.states.drain(..) {
-            state::insert(type_id, value);
-        }
-
         let selected: Vec<_> = jobs
             .iter()
             .filter(|job| {
@@ -498,7 +544,9 @@ impl Configure {
                     ),
                 ));
             }
-            spec.check_states().map_err(|e| job_error(spec, e))?;
+            let given: Vec<TypeId> = self.states.iter().map(|(id, _)| *id).collect();
+            spec.check_states_with(&given)
+                .map_err(|e| job_error(spec, e))?;
         }
         for job in &jobs {
             if let Some(o) = self.overrides.get(job.spec().name)
@@ -506,6 +554,10 @@ impl Configure {
             {
                 job.timer().apply(o).map_err(|e| job_error(job.spec(), e))?;
             }
+        }
+        // Every check passed: only now does anything change.
+        for (type_id, value) in self.states.drain(..) {
+            state::insert(type_id, value);
         }
         let group = TimerGroup::new("periodic::run_all");
         for job in &selected {
