@@ -62,6 +62,18 @@ impl JobSpec {
         }
     }
 
+    /// A coordinated job runs only under a coordinator, which this version cannot configure
+    /// yet: starting one is refused rather than silently running it on every replica.
+    fn check_coordinator(&self) -> Result<(), Error> {
+        if self.coordinated {
+            Err(Error::invalid(
+                "the job is coordinated (`coordinated = true`) but no coordinator is configured",
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
     /// Checks that every state the job takes was provided.
     fn check_states(&'static self) -> Result<(), Error> {
         self.check_states_with(&[])
@@ -127,7 +139,10 @@ impl<T: Clone + Send + Sync + 'static> Job<T> {
             .initial_delay((spec.initial_delay)())
             .jitter(spec.jitter)
             .on_error(spec.on_error)
-            .__precheck(move || spec.check_states());
+            .__precheck(move || {
+                spec.check_coordinator()?;
+                spec.check_states()
+            });
         if let Some(timeout) = spec.timeout {
             builder = builder.timeout(timeout());
         }
@@ -536,14 +551,7 @@ impl Configure {
                     },
                 ));
             }
-            if spec.coordinated {
-                return Err(job_error(
-                    spec,
-                    Error::invalid(
-                        "the job is coordinated (`coordinated = true`) but no coordinator is configured",
-                    ),
-                ));
-            }
+            spec.check_coordinator().map_err(|e| job_error(spec, e))?;
             let given: Vec<TypeId> = self.states.iter().map(|(id, _)| *id).collect();
             spec.check_states_with(&given)
                 .map_err(|e| job_error(spec, e))?;

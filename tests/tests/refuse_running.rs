@@ -120,6 +120,12 @@ async fn a_coordinated_job_without_a_coordinator_is_refused() {
         .unwrap();
     assert_eq!(jobs.names(), ["b_ok3"]);
     jobs.cancel_all().await;
+    // Nor can it start through its handle: it would run on every replica.
+    match z_coord.start() {
+        Err(Error::InvalidConfig(msg)) => assert!(msg.contains("coordinat"), "{msg}"),
+        other => panic!("expected InvalidConfig, got {other:?}"),
+    }
+    assert!(!z_coord.is_running());
 }
 
 // ---------------------------------------------------------------------------------------------
