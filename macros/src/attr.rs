@@ -231,7 +231,9 @@ impl Args {
                 if !(0.0..=1.0).contains(&j) {
                     return Err(syn::Error::new(
                         span,
-                        format!("`jitter` must lie in [0, 1], got {j}"),
+                        format!(
+                            "`jitter` must lie in [0, 1] (a fraction of the period: `0.1` moves each tick by up to ±10%), got {j}"
+                        ),
                     ));
                 }
                 once!(self.jitter, (j, span));
@@ -294,17 +296,23 @@ impl Args {
         if let Some(DurationArg::Nanos(0, span)) = &self.period {
             errors.push(syn::Error::new(
                 *span,
-                "the period must be greater than zero",
+                "the period must be greater than zero, e.g. `1s` or `250ms`",
             ));
         }
         if let Some(c) = &self.coordinated
             && c.value
-            && self.mode.map(|(m, _)| m) != Some(ModeArg::FixedRate)
         {
-            errors.push(syn::Error::new(
-                c.span(),
-                "a coordinated job needs `mode = \"fixed_rate\"`: its slots are aligned to a fixed grid",
-            ));
+            match self.mode {
+                Some((ModeArg::FixedRate, _)) => {}
+                Some((ModeArg::FixedDelay, span)) => errors.push(syn::Error::new(
+                    span,
+                    "a coordinated job cannot run in fixed-delay mode: its slots are aligned to a fixed grid; use `mode = \"fixed_rate\"`",
+                )),
+                None => errors.push(syn::Error::new(
+                    c.span(),
+                    "a coordinated job needs `mode = \"fixed_rate\"` (the default mode is fixed-delay): its slots are aligned to a fixed grid",
+                )),
+            }
         }
     }
 

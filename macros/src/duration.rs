@@ -64,12 +64,25 @@ fn literal_unit(unit: &str) -> Result<u128, String> {
         .iter()
         .find(|(name, _)| *name == unit)
         .map(|(_, n)| *n)
-        .ok_or_else(|| format!("unknown unit `{unit}`; {UNIT_HELP}"))
+        .ok_or_else(|| {
+            // A long form that only strings accept (`min`, `secs`): name its short form.
+            let short = STRING_UNITS
+                .iter()
+                .find(|(names, _)| names.contains(&unit))
+                .and_then(|(_, n)| LITERAL_UNITS.iter().find(|(_, m)| m == n))
+                .map(|(name, _)| format!(" (did you mean `{name}`?)"))
+                .unwrap_or_default();
+            format!("unknown unit `{unit}`{short}; {UNIT_HELP}")
+        })
 }
 
 /// A literal's digits and suffix, e.g. (`"1"`, `"m30s"`) for `1m30s` or (`"1.5"`, `"s"`).
 pub(crate) fn parse_literal(digits: &str, suffix: &str) -> Result<u128, String> {
-    if suffix.is_empty() {
+    const NUMERIC_SUFFIXES: &[&str] = &[
+        "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+        "f32", "f64",
+    ];
+    if suffix.is_empty() || NUMERIC_SUFFIXES.contains(&suffix) {
         return Err(format!(
             "a duration needs a unit, e.g. `{digits}s`; {UNIT_HELP}"
         ));
@@ -166,7 +179,20 @@ mod tests {
         assert_eq!(parse_literal("7", "ns"), Ok(7));
         assert_eq!(parse_literal("7", "us"), Ok(7_000));
         assert!(parse_literal("5", "").is_err());
-        assert!(parse_literal("5", "min").is_err());
+        assert_eq!(
+            parse_literal("5", "u32"),
+            Err(format!("a duration needs a unit, e.g. `5s`; {UNIT_HELP}"))
+        );
+        assert_eq!(
+            parse_literal("5", "min"),
+            Err(format!(
+                "unknown unit `min` (did you mean `m`?); {UNIT_HELP}"
+            ))
+        );
+        assert_eq!(
+            parse_literal("5", "x"),
+            Err(format!("unknown unit `x`; {UNIT_HELP}"))
+        );
         assert!(parse_literal("1", "s30m").is_err());
         assert!(parse_literal("1", "m30").is_err());
         assert!(parse_literal("1.5", "ns").is_err());

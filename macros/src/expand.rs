@@ -1,49 +1,60 @@
 //! Checking the annotated function and generating the job.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
-use syn::spanned::Spanned;
+use quote::{format_ident, quote};
 use syn::{Attribute, FnArg, GenericArgument, ItemFn, PathArguments, ReturnType, Type};
 
 use crate::attr::{Args, DurationArg, Errors, ModeArg, OnErrorArg};
+use crate::init::init_fn;
 
 /// What the checks learned about the function.
-struct Shape {
+pub(crate) struct Shape {
     /// The types `S` of the `State<S>` parameters, in order.
-    states: Vec<Type>,
+    pub(crate) states: Vec<Type>,
     /// The tick value type: the return type, or its `Ok` type for a `Result`.
-    value: Type,
+    pub(crate) value: Type,
+    /// The error type `E`, for a return type spelled `Result<T, E>`.
+    pub(crate) error: Option<Type>,
+    /// The function takes `self`: it lives in an `impl` block, where no handle can be emitted.
+    pub(crate) method: bool,
+    /// No rule about the function itself is broken, so the timer may call it.
+    pub(crate) callable: bool,
 }
 
 /// Checks the function against the rules of `#[every]`.
 fn check(func: &ItemFn, errors: &mut Errors) -> Shape {
     let sig = &func.sig;
+    let mut callable = true;
+    let mut reject = |err: syn::Error| {
+        callable = false;
+        errors.push(err);
+    };
     if let Some(c) = &sig.constness {
-        errors.push(syn::Error::new_spanned(
+        reject(syn::Error::new_spanned(
             c,
-            "#[every] cannot be applied to a `const fn`",
+            "#[every] cannot be applied to a `const fn`: remove `const`; #[every] accepts `fn` and `async fn`",
         ));
     }
     if let Some(u) = &sig.unsafety {
-        errors.push(syn::Error::new_spanned(
+        reject(syn::Error::new_spanned(
             u,
-            "#[every] cannot be applied to an `unsafe fn`: the timer calls it without an `unsafe` block",
+            "#[every] cannot be applied to an `unsafe fn`: the timer calls it without an `unsafe` block; #[every] accepts safe `fn` and `async fn`",
         ));
     }
     if let Some(abi) = &sig.abi {
-        errors.push(syn::Error::new_spanned(
+        reject(syn::Error::new_spanned(
             abi,
-            "#[every] cannot be applied to an `extern` fn; use a plain Rust fn",
+            "#[every] cannot be applied to an `extern` fn: remove the ABI; #[every] accepts plain Rust `fn` and `async fn`",
         ));
     }
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-        errors.push(syn::Error::new_spanned(
+        reject(syn::Error::new_spanned(
             &sig.generics,
-            "#[every] functions cannot be generic: the timer must know the concrete types",
+            "#[every] functions cannot be generic: the timer must know the concrete types; remove the generic parameters and use concrete types",
         ));
     }
     if let Some(v) = &sig.variadic {
-        errors.push(syn::Error::new_spanned(
+        reject(syn::Error::new_spanned(
             v,
             "#[every] functions cannot be variadic",
         ));
@@ -51,24 +62,41 @@ fn check(func: &ItemFn, errors: &mut Errors) -> Shape {
     let mut states = Vec::new();
     for input in &sig.inputs {
         match input {
-            FnArg::Receiver(r) => errors.push(syn::Error::new_spanned(
+            FnArg::Receiver(r) => reject(syn::Error::new_spanned(
                 r,
                 "#[every] functions cannot take `self`: use a free function, with shared state as `periodic::State<S>` parameters",
             )),
             FnArg::Typed(pat) => match state_type(&pat.ty) {
                 Some(s) => states.push(s.clone()),
-                None => errors.push(syn::Error::new_spanned(
+                None => reject(syn::Error::new_spanned(
                     &pat.ty,
-                    "unsupported parameter: #[every] functions take no parameters, or `periodic::State<S>` parameters provided with `periodic::configure().state(value)`",
+                    "unsupported parameter: #[every] functions take no parameters, or any number of `periodic::State<S>` parameters, provided at start with `periodic::configure().state(value)`",
                 )),
             },
         }
     }
-    let value = match &sig.output {
-        ReturnType::Default => syn::parse_quote!(()),
-        ReturnType::Type(_, ty) => ok_type(ty).unwrap_or(ty).clone(),
+    let (value, error) = match &sig.output {
+        ReturnType::Default => (syn::parse_quote!(()), None),
+        ReturnType::Type(_, ty) => match result_types(ty) {
+            Some((ok, err)) => (ok.clone(), err.cloned()),
+            None => ((**ty).clone(), None),
+        },
     };
-    Shape { states, value }
+    let value = if sig.generics.params.is_empty() {
+        value
+    } else {
+        // The rejected function's value type may name its generic parameters, which the
+        // handle cannot: the handle gets `()`, so that its uses add no errors.
+        syn::parse_quote!(())
+    };
+    let method = matches!(sig.inputs.first(), Some(FnArg::Receiver(_)));
+    Shape {
+        states,
+        value,
+        error,
+        method,
+        callable,
+    }
 }
 
 /// `S` for a type spelled `State<S>` or `path::State<S>`.
@@ -81,8 +109,9 @@ fn state_type(ty: &Type) -> Option<&Type> {
     single_type_arg(&last.arguments)
 }
 
-/// `T` for a return type spelled `Result<T, …>` or `path::Result<T>`.
-fn ok_type(ty: &Type) -> Option<&Type> {
+/// The type arguments `T` and `E` of a return type spelled `Result<T, E>`, or `T` alone for an
+/// alias like `io::Result<T>` / `anyhow::Result<T>`.
+fn result_types(ty: &Type) -> Option<(&Type, Option<&Type>)> {
     let Type::Path(p) = ty else { return None };
     let last = p.path.segments.last()?;
     if last.ident != "Result" {
@@ -91,10 +120,11 @@ fn ok_type(ty: &Type) -> Option<&Type> {
     let PathArguments::AngleBracketed(args) = &last.arguments else {
         return None;
     };
-    args.args.iter().find_map(|a| match a {
+    let mut types = args.args.iter().filter_map(|a| match a {
         GenericArgument::Type(t) => Some(t),
         _ => None,
-    })
+    });
+    Some((types.next()?, types.next()))
 }
 
 fn single_type_arg(args: &PathArguments) -> Option<&Type> {
@@ -115,6 +145,10 @@ fn is_doc(attr: &Attribute) -> bool {
     attr.path().is_ident("doc")
 }
 
+fn is_deprecated(attr: &Attribute) -> bool {
+    attr.path().is_ident("deprecated")
+}
+
 /// Expands `#[every(args)] fn …`. On an argument error the function and its handle are still
 /// generated (with default settings) so that one mistake does not cascade into errors at every
 /// use of the job; the errors are appended.
@@ -133,7 +167,13 @@ pub(crate) fn every(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let (args, mut errors) = Args::parse(args);
     let shape = check(&func, &mut errors);
-    let mut out = generate(&func, &args, &shape);
+    let mut out = if shape.method {
+        // Inside an `impl` block no handle can be emitted (no `static`s there): keep the method
+        // as written so that its callers still compile, and report the one error.
+        quote!(#func)
+    } else {
+        generate(&func, &args, &shape)
+    };
     if let Err(e) = errors.into_result() {
         out.extend(e.into_compile_error());
     }
@@ -161,7 +201,12 @@ fn generate(func: &ItemFn, args: &Args, shape: &Shape) -> TokenStream {
     let value = &shape.value;
     let cfgs: Vec<_> = attrs.iter().filter(|a| is_cfg(a)).collect();
     let docs: Vec<_> = attrs.iter().filter(|a| is_doc(a)).collect();
-    let inner_attrs: Vec<_> = attrs.iter().filter(|a| !is_cfg(a)).collect();
+    // `#[deprecated]` moves to the handle: every use of the job warns, its own expansion does not.
+    let deprecated: Vec<_> = attrs.iter().filter(|a| is_deprecated(a)).collect();
+    let inner_attrs: Vec<_> = attrs
+        .iter()
+        .filter(|a| !is_cfg(a) && !is_deprecated(a))
+        .collect();
 
     // `func` keeps the original signature; the original function lives inside it, under its
     // own name, with its attributes.
@@ -180,10 +225,11 @@ fn generate(func: &ItemFn, args: &Args, shape: &Shape) -> TokenStream {
         })
         .collect();
     let output = &sig.output;
+    let generics = &sig.generics;
+    let where_clause = &sig.generics.where_clause;
     let asyncness = &sig.asyncness;
     let dot_await = asyncness.map(|_| quote!(.await));
     let inputs = &sig.inputs;
-    let state_calls = shape.states.iter().map(|s| quote!(#private::state::<#s>()));
     let state_keys = shape.states.iter().map(|s| {
         quote!(#private::StateKey {
             type_id: ::core::any::TypeId::of::<#s>,
@@ -216,22 +262,18 @@ fn generate(func: &ItemFn, args: &Args, shape: &Shape) -> TokenStream {
     let autostart = args.autostart.as_ref().is_none_or(|b| b.value);
     let coordinated = args.coordinated.as_ref().is_some_and(|b| b.value);
 
-    // Spanned at the return type, so that "`Rc<u8>` cannot be sent between threads" points
-    // there; at the signature for the target itself (a future that is not `Send`).
-    let value_span = match &sig.output {
-        ReturnType::Default => sig.ident.span(),
-        ReturnType::Type(_, ty) => ty.span(),
+    let init = if shape.callable {
+        init_fn(&sig.ident, &sig.output, asyncness.is_some(), shape, &krate)
+    } else {
+        // The function was rejected: calling it could only add errors that follow from the
+        // first one (wrong argument count, unknown types), so the timer is never built.
+        quote!(|| ::core::panic!("rejected by #[every]"))
     };
-    let assert_value = quote_spanned!(value_span=> #private::assert_job_value::<#value>(););
-    let sig_span = sig.ident.span();
-    let build = quote_spanned!(sig_span=>
-        #private::Job::<#value>::build(#ident.0.spec(), || #ident.func(#(#state_calls),*))
-    );
-
     quote! {
         #(#cfgs)*
         #(#docs)*
-        #[allow(non_upper_case_globals)]
+        #(#deprecated)*
+        #[allow(non_upper_case_globals, deprecated)]
         #vis static #ident: #job_ty = #job_ty(#private::Job::new(
             &#private::JobSpec {
                 name: #name,
@@ -248,10 +290,7 @@ fn generate(func: &ItemFn, args: &Args, shape: &Shape) -> TokenStream {
                 coordinated: #coordinated,
                 states: &[#(#state_keys),*],
             },
-            || {
-                #assert_value
-                #build
-            },
+            #init,
         ));
 
         #(#cfgs)*
@@ -265,9 +304,9 @@ fn generate(func: &ItemFn, args: &Args, shape: &Shape) -> TokenStream {
             /// Calls the function itself, with its original signature (the timer is not
             /// involved).
             #[allow(dead_code)]
-            #vis #asyncness fn func(&self, #(#arg_names: #arg_types),*) #output {
+            #vis #asyncness fn func #generics (&self, #(#arg_names: #arg_types),*) #output #where_clause {
                 #(#inner_attrs)*
-                #asyncness fn #ident(#inputs) #output #block
+                #asyncness fn #ident #generics (#inputs) #output #where_clause #block
                 #ident(#(#arg_names),*) #dot_await
             }
         }
@@ -281,9 +320,12 @@ fn generate(func: &ItemFn, args: &Args, shape: &Shape) -> TokenStream {
         }
 
         #(#cfgs)*
-        #private::inventory::submit! {
-            #private::Registration { job: &#ident.0 }
-        }
+        #[allow(deprecated)]
+        const _: () = {
+            #private::inventory::submit! {
+                #private::Registration { job: &#ident.0 }
+            }
+        };
     }
 }
 

@@ -5,6 +5,7 @@
 mod attr;
 mod duration;
 mod expand;
+mod init;
 
 use proc_macro::TokenStream;
 

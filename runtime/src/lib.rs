@@ -201,17 +201,47 @@ pub mod __private {
     pub use core::time::Duration;
     pub use inventory;
 
-    /// Checks a job's value type where `#[every]` points it: the function's return type.
+    /// An async job's future, boxed so that a future that is not `Send` is reported at the
+    /// job's name (and named, so that lints on type complexity do not fire in user code).
+    pub type SendFuture<T> =
+        core::pin::Pin<Box<dyn core::future::Future<Output = T> + Send + 'static>>;
+
+    /// A job's value type: checked where `#[every]` points it, the function's return type.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` cannot be the value of a periodic job",
         label = "the job's return type (its `Ok` type, for a `Result`) must be `Clone + Send + Sync + 'static`",
-        note = "a job's value is shared with every waiter and subscriber, across threads"
+        note = "a job's value is shared with every waiter and subscriber, across threads: `Rc` and `RefCell` are not allowed, `Arc` and `Mutex` are"
     )]
     pub trait JobValue: Clone + Send + Sync + 'static {}
-    impl<T: Clone + Send + Sync + 'static> JobValue for T {}
+    // Reports the missing bounds as one error about `JobValue`.
+    #[diagnostic::do_not_recommend]
+    impl<T> JobValue for T where T: Clone + Send + Sync + 'static {}
 
     /// Fails to compile, at the caller's span, unless `T` can be a job's value.
-    pub const fn assert_job_value<T: JobValue>() {}
+    pub fn assert_job_value<T: JobValue>() {}
+
+    /// A job's error type: checked at the `E` of its `Result<T, E>`.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be the error type of a periodic job",
+        label = "the job's error type must be `std::error::Error + Send + Sync + 'static`, or convert into `Box<dyn Error + Send + Sync>` (like `anyhow::Error` or `String`)",
+        note = "a failed tick's error is logged and handed to every waiter and subscriber, across threads"
+    )]
+    pub trait JobError: Into<crate::BoxError> + 'static {}
+    #[diagnostic::do_not_recommend]
+    impl<E> JobError for E where E: Into<crate::BoxError> + 'static {}
+
+    /// Fails to compile, at the caller's span, unless `E` can be a job's error type.
+    pub fn assert_job_error<E: JobError>() {}
+
+    /// The `S` of a job's `State<S>` parameter: checked at `S`.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be the shared state of a periodic job",
+        label = "the `S` of a `State<S>` parameter must be `Send + Sync + 'static`",
+        note = "one value of `S` is shared by every job that takes it, across threads: `Rc` and `RefCell` are not allowed, `Arc` and `Mutex` are"
+    )]
+    pub trait JobState: Send + Sync + 'static {}
+    #[diagnostic::do_not_recommend]
+    impl<S> JobState for S where S: Send + Sync + 'static {}
 
     /// The state of type `S` for a job's tick. `start` checked that it was provided, and state
     /// is never removed, so this cannot fail for a started job.

@@ -1,0 +1,6 @@
+use periodic::every;
+
+#[every(5s)]
+struct Tick;
+
+fn main() {}
