@@ -12,7 +12,7 @@ pub mod reports;
 /// The source file of this module, as `file!()` spells it (for the registry's `file`).
 pub const LIB_FILE: &str = file!();
 
-/// The line of the `#[every]` attribute of [`bravo_root`].
+/// The line of the `#[every]` attribute of [`root_job`] (job name `bravo_root`).
 pub const BRAVO_ROOT_LINE: u32 = line!() + 1;
 #[periodic::every(1h, name = "bravo_root")]
 /// A job at the crate root, named with `name = ...`.
