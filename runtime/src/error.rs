@@ -103,6 +103,13 @@ pub enum Error {
         name: Arc<str>,
     },
 
+    /// The [`RateLimiter`](crate::RateLimiter) was closed (or its last handle dropped) before
+    /// the task could run.
+    Closed {
+        /// The limiter's name.
+        name: Arc<str>,
+    },
+
     /// `start()` was called outside a tokio runtime.
     NoRuntime {
         /// The timer's name.
@@ -169,6 +176,10 @@ impl fmt::Display for Error {
             Error::Reentrant { name } => write!(
                 f,
                 "timer `{name}`: `join`/`trigger` called from inside its own target would wait for itself"
+            ),
+            Error::Closed { name } => write!(
+                f,
+                "rate limiter `{name}` was closed before the task could run"
             ),
             Error::NoRuntime { name } => write!(
                 f,

@@ -107,6 +107,7 @@ mod core;
 mod driver;
 mod error;
 mod group;
+mod rate_limiter;
 mod registry;
 mod schedule;
 mod state;
@@ -187,6 +188,7 @@ pub use group::{GroupWait, MemberOutcome, TimerGroup};
 /// }
 /// ```
 pub use periodic_macros::every;
+pub use rate_limiter::{IntoTask, RateLimiter, task_marker};
 pub use registry::{Configure, JobInfo, JobOverride, Overrides, configure, registry, run_all};
 pub use state::State;
 pub use subscription::Subscription;

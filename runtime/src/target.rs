@@ -161,7 +161,7 @@ pub trait IntoTarget<T, M>: Sized {
     fn into_target(self) -> BoxTarget<T>;
 }
 
-fn panic_message(payload: Box<dyn Any + Send>) -> String {
+pub(crate) fn panic_message(payload: Box<dyn Any + Send>) -> String {
     if let Some(s) = payload.downcast_ref::<&'static str>() {
         (*s).to_owned()
     } else if let Some(s) = payload.downcast_ref::<String>() {
