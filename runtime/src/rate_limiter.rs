@@ -469,11 +469,13 @@ async fn run<T, M>(inner: Arc<Inner>, place: Place, task: impl IntoTask<T, M>) -
     };
 
     // The window: the oldest of the last `rate` completions must be `per` old.
+    // A window already open costs no timer.
     let ready_at = {
         let s = inner.lock();
         (s.done.len() >= inner.rate)
             .then(|| s.done.front().map(|oldest| *oldest + inner.per))
             .flatten()
+            .filter(|at| *at > Instant::now())
     };
     if let Some(at) = ready_at {
         let closing = inner.closing.notified();
