@@ -31,6 +31,25 @@ pub mod task_marker {
 ///
 /// A sync task that returns a value which is itself `Unpin` and a `Future` is ambiguous; such
 /// code names `T`. A sync task runs on the caller's task, like any sync call in async code.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use periodic::RateLimiter;
+///
+/// async fn ping() -> &'static str { "pong" }
+/// fn add() -> u32 { 1 + 2 }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), periodic::Error> {
+/// let limiter = RateLimiter::new(5, Duration::from_secs(1))?;
+/// assert_eq!(limiter.run(add).await?, 3);               // a sync fn
+/// assert_eq!(limiter.run(ping).await?, "pong");         // an async fn
+/// assert_eq!(limiter.run(|| async { 4 }).await?, 4);    // a closure returning a future
+/// # Ok(())
+/// # }
+/// ```
 pub trait IntoTask<T, M>: Sized {
     /// The future that runs the task. Not public API.
     #[doc(hidden)]
@@ -347,6 +366,23 @@ impl RateLimiter {
 
     /// Closes the limiter, from any thread: queued tasks get [`Error::Closed`] and never run,
     /// nor does any task queued later. A task already running finishes. Idempotent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Error, RateLimiter};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let limiter = RateLimiter::new(1, Duration::from_secs(60)).unwrap();
+    /// limiter.run(|| ()).await.unwrap();
+    /// let queued = limiter.spawn(|| "waits a minute for the window").unwrap();
+    /// limiter.close();
+    /// assert!(matches!(queued.await.unwrap(), Err(Error::Closed { .. })));
+    /// assert!(limiter.is_closed());
+    /// # }
+    /// ```
     pub fn close(&self) {
         let mut s = self.inner.lock();
         s.closed = true;
