@@ -6,7 +6,9 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use futures_util::future::join_all;
+use futures_util::stream::FuturesUnordered;
 
 use crate::{Error, Timer};
 
@@ -95,6 +97,30 @@ pub struct MemberOutcome {
 ///
 /// A cheap `Clone` handle; `periodic::run_all` returns one holding every started job.
 ///
+/// # Differences from async-timer
+///
+/// - No `async with`: call [`start`](Self::start), then [`cancel_all`](Self::cancel_all) or
+///   [`shutdown`](Self::shutdown). `start` is sync: after a partial start failure the members
+///   started so far are asked to stop and finish stopping on their own tasks, as with the
+///   seed's `start()` (its `__aenter__` awaited them).
+/// - Members have different value types, so the group is not iterable and has no `in`:
+///   [`len`](Self::len) and [`names`](Self::names) describe it, and the caller keeps its own
+///   clone of each [`Timer`] (`add` takes the handle and returns a `Result`, not the timer).
+///   Outcomes are [`MemberOutcome`]s holding `Result<(), Error>`; typed values are read through
+///   each member's handle.
+/// - As in the seed, [`add`](Self::add) of a timer that already runs adds it and leaves it
+///   running, and a second [`start`](Self::start) changes nothing: `start` starts the members
+///   that are not running.
+/// - [`Timer::cancel`] cannot fail, so there is no member cancel failure to log (the seed logs
+///   one on `async_timer.group.<name>`); a panicking `on_stop` hook is caught and logged with
+///   `error!` naming the member, and the other members still stop.
+/// - [`trigger`](Self::trigger) takes no `timeout`: wrap it in `tokio::time::timeout`. The
+///   triggers are registered at its first poll, so the ticks still run if the timeout expires.
+/// - The seed's `cancel_threadsafe` is [`cancel_blocking`](Self::cancel_blocking), with a
+///   required timeout; its "own event loop", "not been started" and "event loop is closed"
+///   errors are [`Error::Blocking`] (see [`Timer::cancel_blocking`]). An empty group that never
+///   started returns `Ok(())`, where the seed raises "not been started".
+///
 /// # Examples
 ///
 /// ```
@@ -177,12 +203,13 @@ impl TimerGroup {
         self.len() == 0
     }
 
-    /// Adds a timer. If the group is running, the timer is started now.
+    /// Adds a timer. If the group is running, the timer is started now (a timer that already
+    /// runs is simply added).
     ///
     /// # Errors
     ///
-    /// The error of the timer's [`start`](Timer::start) if the group runs; the timer is then not
-    /// added.
+    /// The error of the timer's [`start`](Timer::start) if the group runs and the timer cannot
+    /// start; the timer is then not added.
     pub fn add<T: Clone + Send + Sync + 'static>(&self, timer: Timer<T>) -> Result<(), Error> {
         let running = self
             .inner
@@ -190,7 +217,7 @@ impl TimerGroup {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if *running {
-            timer.start()?;
+            start_unless_running(&timer)?;
         }
         self.inner
             .members
@@ -200,9 +227,9 @@ impl TimerGroup {
         Ok(())
     }
 
-    /// Starts every member. If one fails to start, the members started so far are stopped
-    /// again (their stop is requested; it completes in the background) and its error is
-    /// returned.
+    /// Starts every member that is not running (a second `start` changes nothing). If one
+    /// fails to start, the members this call started are stopped again (their stop is
+    /// requested; it completes on their own tasks) and its error is returned.
     ///
     /// # Errors
     ///
@@ -214,14 +241,17 @@ impl TimerGroup {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let members = self.members();
-        for (i, member) in members.iter().enumerate() {
-            if let Err(err) = member.start() {
-                for started in &members[..i] {
-                    // `start` is sync: the stop is requested at once and completes on the
-                    // members' own tasks.
-                    started.stop_now();
+        let mut started = Vec::new();
+        for member in &members {
+            match start_unless_running(&**member) {
+                Ok(true) => started.push(member),
+                Ok(false) => {}
+                Err(err) => {
+                    for member in started {
+                        member.stop_now();
+                    }
+                    return Err(err);
                 }
-                return Err(err);
             }
         }
         *running = true;
@@ -270,18 +300,18 @@ impl TimerGroup {
         }
     }
 
-    /// Triggers every member concurrently; see [`Timer::trigger`]. Fails fast with the first
-    /// error in insertion order; use [`trigger_each`](Self::trigger_each) to collect each
-    /// member's outcome instead.
+    /// Triggers every member concurrently; see [`Timer::trigger`]. Fails fast: returns the
+    /// first member error as soon as it occurs (the other triggered ticks still run); use
+    /// [`trigger_each`](Self::trigger_each) to collect each member's outcome instead.
     ///
     /// # Errors
     ///
-    /// The first failing member's error.
+    /// The first member error to occur.
     pub async fn trigger(&self) -> Result<(), Error> {
-        for outcome in self.trigger_each().await {
-            outcome.result?;
-        }
-        Ok(())
+        let members = self.members();
+        gather(members.iter().map(|m| m.trigger()), true)
+            .await
+            .map(drop)
     }
 
     /// Triggers every member concurrently and returns each member's outcome, in insertion
@@ -293,27 +323,76 @@ impl TimerGroup {
     }
 
     /// Cancels every member from a thread outside any tokio runtime, within one `timeout` for
-    /// the whole group. See [`Timer::cancel_blocking`].
+    /// the whole group: every member is asked to stop at once, then each is waited for. See
+    /// [`Timer::cancel_blocking`].
     ///
     /// # Errors
     ///
-    /// The first member's error; [`Error::Timeout`] if the members are not all stopped in time.
+    /// [`Error::Blocking`] on a thread inside a tokio runtime context (nothing changes then);
+    /// otherwise the first member's error, after every member was asked to stop —
+    /// [`Error::Timeout`] if they are not all stopped in time.
     pub fn cancel_blocking(&self, timeout: Duration) -> Result<(), Error> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(Error::Blocking {
+                name: self.inner.name.clone(),
+                reason: "called on a thread inside a tokio runtime context, where blocking could \
+                         deadlock; use `cancel_all().await`",
+            });
+        }
         *self
             .inner
             .running
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = false;
-        let deadline = std::time::Instant::now() + timeout;
-        for member in self.members() {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            member.cancel_blocking(left).map_err(|err| match err {
-                Error::Timeout(_) => Error::Timeout(timeout),
-                other => other,
-            })?;
+        let members = self.members();
+        for member in &members {
+            member.stop_now();
         }
-        Ok(())
+        let deadline = std::time::Instant::now() + timeout;
+        let mut first_error = None;
+        for member in &members {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if let Err(err) = member.cancel_blocking(left) {
+                first_error.get_or_insert(match err {
+                    Error::Timeout(_) => Error::Timeout(timeout),
+                    other => other,
+                });
+            }
+        }
+        first_error.map_or(Ok(()), Err)
     }
+}
+
+/// Starts `timer` unless it runs already; `Ok(true)` if this call started it.
+fn start_unless_running(timer: &(impl Member + ?Sized)) -> Result<bool, Error> {
+    match timer.start() {
+        Ok(()) => Ok(true),
+        Err(Error::AlreadyRunning { .. }) => Ok(false),
+        Err(err) => Err(err),
+    }
+}
+
+/// Runs the futures concurrently and returns their results in order; with `fail_fast`, returns
+/// the first error as soon as it occurs.
+async fn gather<'a>(
+    futures: impl Iterator<Item = BoxFuture<'a, Result<(), Error>>>,
+    fail_fast: bool,
+) -> Result<Vec<Result<(), Error>>, Error> {
+    let mut pending: FuturesUnordered<_> = futures
+        .enumerate()
+        .map(|(i, f)| async move { (i, f.await) })
+        .collect();
+    let mut results: Vec<Option<Result<(), Error>>> = (0..pending.len()).map(|_| None).collect();
+    while let Some((i, result)) = pending.next().await {
+        if fail_fast && let Err(err) = &result {
+            return Err(err.clone());
+        }
+        results[i] = Some(result);
+    }
+    Ok(results
+        .into_iter()
+        .map(|r| r.expect("every future completed"))
+        .collect())
 }
 
 fn outcomes(members: &[Arc<dyn Member>], results: Vec<Result<(), Error>>) -> Vec<MemberOutcome> {
@@ -371,14 +450,9 @@ impl GroupWait {
     async fn run(self) -> Result<Vec<MemberOutcome>, Error> {
         let members = self.group.members();
         let (condition, timeout) = (self.condition, self.timeout);
-        let results = join_all(members.iter().map(|m| m.wait(condition, timeout))).await;
-        let outcomes = outcomes(&members, results);
-        if !self.collect_errors
-            && let Some(err) = outcomes.iter().find_map(|o| o.result.clone().err())
-        {
-            return Err(err);
-        }
-        Ok(outcomes)
+        let waits = members.iter().map(|m| m.wait(condition, timeout));
+        let results = gather(waits, !self.collect_errors).await?;
+        Ok(outcomes(&members, results))
     }
 }
 

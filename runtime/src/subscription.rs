@@ -125,6 +125,26 @@ impl<T> Feed<T> {
 /// A subscription made while the timer is stopped belongs to its next run. Dropping it
 /// unsubscribes: the timer does no more work for it.
 ///
+/// # Differences from async-timer
+///
+/// - No `async with`: a subscription ends with [`close`](Self::close) or when it is dropped.
+///   Dropping unsubscribes at once, where the seed's timer holds subscriptions in a `WeakSet`
+///   until the garbage collector reaps them.
+/// - One [`close`](Self::close), callable from any thread, replaces `close` and
+///   `close_threadsafe`: there is no event loop to bind, so it also works before `start` or
+///   with no runtime at all. It queues no end marker, so [`len`](Self::len) counts only what
+///   was buffered (the seed's `qsize` is 1 after closing an empty subscription).
+/// - Sizes are `usize`: the seed's errors for a negative `maxsize` or `n` cannot happen. The
+///   seed's unbounded `maxsize=0` is [`Timer::subscribe`](crate::Timer::subscribe);
+///   `subscribe_bounded(0)` is a queue of one. [`drop_oldest`](Self::drop_oldest) has no
+///   default `n`, and it skips error markers instead of stopping at the first one: under
+///   `OnError::Continue` values can follow an error and can be shed. (Values behind the seed's
+///   sentinel exist only if its queue is edited by hand.)
+/// - After its end a subscription yields `None` forever, and one made while the timer is
+///   stopped belongs to its next run; the seed's wait for ever in both cases.
+/// - A dropped value is a `tracing` `warn!` with `timer` and `subscription` fields, not a record
+///   on the `async_timer.subscription` logger.
+///
 /// # Examples
 ///
 /// ```

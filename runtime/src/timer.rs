@@ -969,6 +969,16 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
     /// `tokio::runtime::Handle::current().block_on(timer.cancel())`.
     /// On a timer that was started and stopped again it returns `Ok(())`.
     ///
+    /// # Differences from async-timer
+    ///
+    /// This is the seed's `cancel_threadsafe(timeout=None)`. The timeout is required: there is
+    /// no wait-for-ever default. The seed's dispatch errors ("called from its own event loop
+    /// thread", "has not been started yet", "target event loop is closed") are
+    /// [`Error::Blocking`] with a `reason`. The call is refused in any runtime context, not only
+    /// on the loop's own thread. The seed's builtin `TimeoutError` is [`Error::Timeout`]. The
+    /// reads (`last_result`, `hit_count`, …) and [`set_period`](Self::set_period) are safe from
+    /// any thread because `Timer` is `Send + Sync`, not because of a GIL.
+    ///
     /// # Examples
     ///
     /// ```
@@ -1002,6 +1012,12 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
     /// [`Error::NotRunning`] on a stopped timer; [`Error::Timeout`] if no outcome arrives in
     /// time (the triggered tick still runs); [`Error::Stopped`] if the timer stops first; the
     /// tick's own error if it fails.
+    ///
+    /// # Differences from async-timer
+    ///
+    /// This is the seed's `trigger_threadsafe(timeout=None)`, with the differences listed under
+    /// [`cancel_blocking`](Self::cancel_blocking). Also, the value always comes from a call that
+    /// started after the trigger; the seed may return the value of a tick already in flight.
     ///
     /// # Examples
     ///

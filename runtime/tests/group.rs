@@ -99,8 +99,8 @@ async fn idle_wait_ends_when_every_member_stops() {
     assert!(!group.is_running());
 }
 
-// add() while running starts the timer; add() of a timer that cannot start fails and does not
-// add it.
+// add() while running starts the timer; add() of a timer that cannot start (a used
+// single-shot timer) fails and does not add it.
 #[tokio::test(start_paused = true)]
 async fn add_while_running_starts_the_member() {
     let group = TimerGroup::new("g");
@@ -108,12 +108,13 @@ async fn add_while_running_starts_the_member() {
     let late = Timer::new(secs(1), counter());
     group.add(late.clone()).unwrap();
     assert!(late.is_running());
-    let running = Timer::new(secs(1), counter());
-    running.start().unwrap();
-    assert!(matches!(
-        group.add(running),
-        Err(Error::AlreadyRunning { .. })
-    ));
+    let single_shot = Timer::builder(secs(1), counter())
+        .cancel_on(std::future::ready(()))
+        .build()
+        .unwrap();
+    single_shot.start().unwrap();
+    within(single_shot.wait()).await.unwrap(); // its run ended: it cannot start again
+    assert!(matches!(group.add(single_shot), Err(Error::Restart { .. })));
     assert_eq!(group.len(), 1);
     group.cancel_all().await;
 }
@@ -218,18 +219,19 @@ async fn a_partial_start_failure_stops_what_was_started() {
         .unwrap();
     let broken = Timer::builder(secs(1), counter())
         .name("broken")
+        .cancel_on(std::future::ready(()))
         .build()
         .unwrap();
+    broken.start().unwrap();
+    within(broken.wait()).await.unwrap(); // single-shot and used: it cannot start again
     let group = TimerGroup::new("g");
     group.add(first.clone()).unwrap();
     group.add(broken.clone()).unwrap();
-    broken.start().unwrap(); // makes the group's start of it fail
     let err = group.start().unwrap_err();
-    assert!(matches!(err, Error::AlreadyRunning { ref name } if &**name == "broken"));
+    assert!(matches!(err, Error::Restart { ref name } if &**name == "broken"));
     within(first.wait()).await.unwrap(); // the idle wait ends when `first` has stopped
     assert!(!first.is_running());
     assert!(!group.is_running());
-    broken.cancel().await;
 }
 
 // shutdown(grace) lets in-flight ticks of every member finish within the grace period.
