@@ -16,87 +16,17 @@ use std::thread;
 use std::time::Duration;
 
 use periodic::{Error, StopReason, Timer};
-use tokio::runtime::{Builder, Handle, Runtime};
+use tokio::runtime::{Builder, Runtime};
 
 /// Upper bound for anything the test waits for; reached only on failure.
 const LIMIT: Duration = Duration::from_secs(10);
 /// A timeout that a blocking call is meant to exceed.
 const SHORT: Duration = Duration::from_millis(50);
+mod common;
+use common::Background;
+
 /// A period long enough that no scheduled tick after the first happens during a test.
 const HOUR: Duration = Duration::from_secs(3600);
-
-/// A current-thread runtime driven by a dedicated `std::thread` until dropped.
-///
-/// The test thread never runs the runtime: it only enters the runtime's context for the
-/// duration of `start()`, so afterwards it is a plain, non-runtime thread.
-struct Background {
-    handle: Handle,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<thread::JoinHandle<()>>,
-}
-
-impl Background {
-    fn new() -> Self {
-        let (handle_tx, handle_rx) = mpsc::channel();
-        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = thread::spawn(move || {
-            let runtime = Builder::new_current_thread().enable_all().build().unwrap();
-            handle_tx.send(runtime.handle().clone()).unwrap();
-            runtime.block_on(async {
-                let _ = stop_rx.await;
-            });
-            // Dropping the runtime drops every task still on it.
-        });
-        let handle = handle_rx
-            .recv_timeout(LIMIT)
-            .expect("runtime thread started");
-        Background {
-            handle,
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-
-    /// Starts `timer` on this runtime, from the calling (plain) thread.
-    fn start<T: Clone + Send + Sync + 'static>(&self, timer: &Timer<T>) {
-        let _context = self.handle.enter();
-        timer.start().expect("start");
-    }
-
-    /// Blocks the calling (plain) thread until `timer` has recorded `n` successful ticks.
-    ///
-    /// A target that signals a channel has been *called*; its outcome is recorded a moment
-    /// later, and a stop that arrives in between drops it ("an in-flight tick is dropped"). Tests
-    /// that assert on `hit_count`/`last_result` wait for the record itself.
-    fn wait_hits<T: Clone + Send + Sync + 'static>(&self, timer: &Timer<T>, n: u64) {
-        // Only `Notify`-based waiting, so `Handle::block_on` works while the runtime's own
-        // thread drives the tasks.
-        self.handle
-            .block_on(timer.wait().hit_count(n).into_future())
-            .expect("wait for hits");
-    }
-
-    /// Stops the runtime and waits until its thread has exited: after this returns, no task of
-    /// the runtime can ever run again.
-    fn shut_down(mut self) {
-        self.stop_and_join();
-    }
-
-    fn stop_and_join(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for Background {
-    fn drop(&mut self) {
-        self.stop_and_join();
-    }
-}
 
 fn multi_thread_runtime() -> Runtime {
     Builder::new_multi_thread()

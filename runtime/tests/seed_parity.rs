@@ -16,11 +16,11 @@ use std::time::Duration;
 use futures_core::FusedStream;
 use futures_util::{FutureExt, StreamExt};
 use periodic::{Error, OnError, StopReason, Subscription, Timer, TimerGroup};
-use tokio::runtime::{Builder, Handle, Runtime};
+use tokio::runtime::{Builder, Runtime};
 use tokio::time::{Instant, sleep};
 
 mod common;
-use common::{ms, secs, within};
+use common::{Background, ms, secs, within};
 
 /// Upper bound for anything a cross-thread test waits for; reached only on failure.
 const LIMIT: Duration = Duration::from_secs(10);
@@ -890,52 +890,6 @@ async fn a_restart_refusal_during_group_start_stops_the_started_member() {
 // ---------------------------------------------------------------------------------------------
 // TimerGroup::cancel_blocking (the seed's TimerGroup.cancel_threadsafe)
 // ---------------------------------------------------------------------------------------------
-
-/// A current-thread runtime driven by a dedicated `std::thread` until dropped; the test thread
-/// only enters its context to start timers, so it stays a plain, non-runtime thread.
-struct Background {
-    handle: Handle,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<thread::JoinHandle<()>>,
-}
-
-impl Background {
-    fn new() -> Self {
-        let (handle_tx, handle_rx) = mpsc::channel();
-        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = thread::spawn(move || {
-            let runtime = Builder::new_current_thread().enable_all().build().unwrap();
-            handle_tx.send(runtime.handle().clone()).unwrap();
-            runtime.block_on(async {
-                let _ = stop_rx.await;
-            });
-        });
-        let handle = handle_rx
-            .recv_timeout(LIMIT)
-            .expect("runtime thread started");
-        Background {
-            handle,
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-
-    fn start_group(&self, group: &TimerGroup) {
-        let _context = self.handle.enter();
-        group.start().expect("group start");
-    }
-}
-
-impl Drop for Background {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
 
 fn multi_thread_runtime() -> Runtime {
     Builder::new_multi_thread()

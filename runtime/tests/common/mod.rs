@@ -5,6 +5,11 @@ use std::future::IntoFuture;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use std::sync::mpsc;
+use std::thread;
+
+use periodic::Timer;
+use tokio::runtime::{Builder, Handle};
 use tokio::time::{Instant, timeout};
 
 pub(crate) const fn secs(s: u64) -> Duration {
@@ -51,5 +56,84 @@ impl Calls {
     /// Call instants as offsets from `t0`.
     pub(crate) fn offsets(&self, t0: Instant) -> Vec<Duration> {
         self.instants().iter().map(|i| *i - t0).collect()
+    }
+}
+
+/// A current-thread runtime driven by a dedicated `std::thread` until dropped.
+///
+/// The test thread never runs the runtime: it only enters the runtime's context for the
+/// duration of `start()`, so afterwards it is a plain, non-runtime thread.
+pub(crate) struct Background {
+    handle: Handle,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl Background {
+    pub(crate) fn new() -> Self {
+        let (handle_tx, handle_rx) = mpsc::channel();
+        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = thread::spawn(move || {
+            let runtime = Builder::new_current_thread().enable_all().build().unwrap();
+            handle_tx.send(runtime.handle().clone()).unwrap();
+            runtime.block_on(async {
+                let _ = stop_rx.await;
+            });
+            // Dropping the runtime drops every task still on it.
+        });
+        let handle = handle_rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("runtime thread started");
+        Background {
+            handle,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    /// Starts `timer` on this runtime, from the calling (plain) thread.
+    pub(crate) fn start<T: Clone + Send + Sync + 'static>(&self, timer: &Timer<T>) {
+        let _context = self.handle.enter();
+        timer.start().expect("start");
+    }
+
+    /// Starts every member of `group` on this runtime, from the calling (plain) thread.
+    pub(crate) fn start_group(&self, group: &periodic::TimerGroup) {
+        let _context = self.handle.enter();
+        group.start().expect("group start");
+    }
+
+    /// Blocks the calling (plain) thread until `timer` has recorded `n` successful ticks.
+    ///
+    /// A target that signals a channel has been *called*; its outcome is recorded a moment
+    /// later, and a stop that arrives in between drops it ("an in-flight tick is dropped"). Tests
+    /// that assert on `hit_count`/`last_result` wait for the record itself.
+    pub(crate) fn wait_hits<T: Clone + Send + Sync + 'static>(&self, timer: &Timer<T>, n: u64) {
+        // Only `Notify`-based waiting, so `Handle::block_on` works while the runtime's own
+        // thread drives the tasks.
+        self.handle
+            .block_on(timer.wait().hit_count(n).into_future())
+            .expect("wait for hits");
+    }
+
+    /// Stops the runtime and waits until its thread has exited: after this returns, no task of
+    /// the runtime can ever run again.
+    pub(crate) fn shut_down(mut self) {
+        self.stop_and_join();
+    }
+
+    fn stop_and_join(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        self.stop_and_join();
     }
 }
