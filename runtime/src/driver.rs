@@ -305,10 +305,12 @@ fn complete<T: Clone>(
             feed.deliver(&outcome);
         }
     }
-    let mut s = core.lock();
-    let added = mem::replace(&mut s.subscribers, feeds);
-    s.subscribers.extend(added);
-    s.subscribers.retain(|f| !f.is_closed());
-    drop(s);
+    if !feeds.is_empty() {
+        // Put the list back, with any subscription made meanwhile, minus the closed ones.
+        let mut s = core.lock();
+        let added = mem::replace(&mut s.subscribers, feeds);
+        s.subscribers.extend(added);
+        s.subscribers.retain(|f| !f.is_closed());
+    }
     core.events.notify_waiters();
 }
