@@ -1,1 +1,22 @@
-//! Cross-crate integration tests of `periodic` live in `tests/`; this library is empty.
+//! Helpers shared by the cross-crate integration tests in `tests/`.
+
+use std::future::IntoFuture;
+use std::time::Duration;
+
+/// `s` seconds.
+pub const fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+/// `m` milliseconds.
+pub const fn ms(m: u64) -> Duration {
+    Duration::from_millis(m)
+}
+
+/// Awaits `f`, failing the test instead of hanging if the library never completes it. Under
+/// paused time the week-long limit costs nothing; it exceeds every period the tests use.
+pub async fn within<F: IntoFuture>(f: F) -> F::Output {
+    tokio::time::timeout(secs(7 * 24 * 3600), f.into_future())
+        .await
+        .expect("the future never completed: the library hung")
+}

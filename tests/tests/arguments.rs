@@ -4,29 +4,14 @@
 //! of this file can run in parallel. Timing assertions run under paused time and compare exact
 //! virtual instants, recorded by the jobs themselves.
 
-use std::future::IntoFuture;
 use std::io;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use periodic::{Error, JobInfo, Mode, StopReason, every};
-use tokio::time::{Instant, sleep, timeout};
-
-const fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
-
-const fn ms(m: u64) -> Duration {
-    Duration::from_millis(m)
-}
-
-/// Awaits `f`, failing the test instead of hanging. Free under paused time.
-async fn within<F: IntoFuture>(f: F) -> F::Output {
-    timeout(secs(7 * 24 * 3600), f.into_future())
-        .await
-        .expect("the future never completed: the library hung")
-}
+use periodic_tests::{ms, secs, within};
+use tokio::time::{Instant, sleep};
 
 /// The registry's entry for `name`.
 fn info(name: &str) -> JobInfo {

@@ -6,26 +6,12 @@
 //! jobs (a name prefix per test), selects only them with `.filter(...)`, and overrides only
 //! them: overrides apply to every registered job that is not running, selected or not.
 
-use std::future::IntoFuture;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use periodic::{Error, JobInfo, JobOverride, Mode, Overrides, every};
-use tokio::time::{Instant, timeout};
-
-const fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
-
-const fn ms(m: u64) -> Duration {
-    Duration::from_millis(m)
-}
-
-async fn within<F: IntoFuture>(f: F) -> F::Output {
-    timeout(secs(7 * 24 * 3600), f.into_future())
-        .await
-        .expect("the future never completed: the library hung")
-}
+use periodic_tests::{ms, secs, within};
+use tokio::time::Instant;
 
 fn prefixed(prefix: &'static str) -> impl Fn(&JobInfo) -> bool + Send + Sync {
     move |j| j.name.starts_with(prefix)

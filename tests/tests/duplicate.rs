@@ -2,17 +2,10 @@
 //! and both places it is defined, and starts nothing — not even with a filter that leaves the
 //! duplicates out.
 
-use std::future::IntoFuture;
 use std::time::Duration;
 
 use periodic::{Error, every};
-use tokio::time::timeout;
-
-async fn within<F: IntoFuture>(f: F) -> F::Output {
-    timeout(Duration::from_secs(24 * 3600), f.into_future())
-        .await
-        .expect("the future never completed: the library hung")
-}
+use periodic_tests::within;
 
 const FILE: &str = file!();
 

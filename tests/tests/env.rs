@@ -4,21 +4,8 @@
 //! exactly one test, which sets every variable before anything else runs, and each step uses
 //! its own prefix.
 
-use std::future::IntoFuture;
-use std::time::Duration;
-
 use periodic::{Error, Mode, every};
-use tokio::time::timeout;
-
-const fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
-
-async fn within<F: IntoFuture>(f: F) -> F::Output {
-    timeout(secs(24 * 3600), f.into_future())
-        .await
-        .expect("the future never completed: the library hung")
-}
+use periodic_tests::{secs, within};
 
 #[every(10s)]
 fn env_a() {}

@@ -7,18 +7,11 @@
 //! Jobs are started through their handles only (no `run_all`), one job per test.
 
 use std::error::Error as StdError;
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::io;
 use std::time::Duration;
 
 use periodic::{State, Timer, every};
-use tokio::time::timeout;
-
-async fn within<F: IntoFuture>(f: F) -> F::Output {
-    timeout(Duration::from_secs(24 * 3600), f.into_future())
-        .await
-        .expect("the future never completed: the library hung")
-}
 
 /// Compiles only for a future with this output, which is `Send`.
 fn is_future<O, F: Future<Output = O> + Send>(f: F) -> F {
@@ -63,6 +56,7 @@ mod boxed {
     }
 }
 use boxed::async_result;
+use periodic_tests::within;
 
 #[every(1h)]
 fn unit() {}

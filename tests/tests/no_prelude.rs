@@ -2,16 +2,7 @@
 //! `Send`, no extern prelude and no tool attribute namespace), the expansion compiles only if
 //! every name it uses is an absolute path.
 
-use std::future::IntoFuture;
-use std::time::Duration;
-
-use tokio::time::timeout;
-
-async fn within<F: IntoFuture>(f: F) -> F::Output {
-    timeout(Duration::from_secs(24 * 3600), f.into_future())
-        .await
-        .expect("the future never completed: the library hung")
-}
+use periodic_tests::within;
 
 #[no_implicit_prelude]
 mod bare {

@@ -2,16 +2,9 @@
 //! where local items shadow the names an expansion could lean on, still compile, register and
 //! run. (`no_prelude.rs` goes further, with `#[no_implicit_prelude]`.)
 
-use std::future::IntoFuture;
 use std::time::Duration;
 
-use tokio::time::timeout;
-
-async fn within<F: IntoFuture>(f: F) -> F::Output {
-    timeout(Duration::from_secs(24 * 3600), f.into_future())
-        .await
-        .expect("the future never completed: the library hung")
-}
+use periodic_tests::within;
 
 /// `periodic` is `std` here: a relative `periodic::…` in the expansion would not resolve.
 // BUG workaround: see handle.rs (`type_complexity` on generated code).

@@ -5,20 +5,14 @@
 //! goes through the `crate` path only. Here they are registered, called and run; this file also
 //! declares one job through the re-export itself.
 
-use std::future::IntoFuture;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use periodic_reexport::periodic::{State, Timer};
 use periodic_reexport_user::absolute::{through_absolute, through_renamed};
 use periodic_reexport_user::{Factor, REEXPORT_CALLS, THROUGH_REEXPORT_LINE, through_reexport};
-use tokio::time::{Instant, timeout};
-
-async fn within<F: IntoFuture>(f: F) -> F::Output {
-    timeout(Duration::from_secs(24 * 3600), f.into_future())
-        .await
-        .expect("the future never completed: the library hung")
-}
+use periodic_tests::within;
+use tokio::time::Instant;
 
 #[periodic_reexport::periodic::every(5s, name = "local_through_reexport", crate = "periodic_reexport::periodic")]
 fn local_job() -> &'static str {

@@ -4,17 +4,8 @@
 //! Each test selects its own jobs with a filter, so the tests are independent. The refused job
 //! sorts last, so a `run_all` that started jobs one by one before checking would be caught.
 
-use std::future::IntoFuture;
-use std::time::Duration;
-
 use periodic::{Error, State, every};
-use tokio::time::timeout;
-
-async fn within<F: IntoFuture>(f: F) -> F::Output {
-    timeout(Duration::from_secs(24 * 3600), f.into_future())
-        .await
-        .expect("the future never completed: the library hung")
-}
+use periodic_tests::within;
 
 const FILE: &str = file!();
 

@@ -4,17 +4,8 @@
 //!
 //! State is process-wide and never removed, so the steps run in order, in one test.
 
-use std::future::IntoFuture;
-use std::time::Duration;
-
 use periodic::{Error, State, every};
-use tokio::time::timeout;
-
-async fn within<F: IntoFuture>(f: F) -> F::Output {
-    timeout(Duration::from_secs(24 * 3600), f.into_future())
-        .await
-        .expect("the future never completed: the library hung")
-}
+use periodic_tests::within;
 
 const FILE: &str = file!();
 

@@ -5,20 +5,14 @@
 //!
 //! Only one test of this file calls `run_all`; the others read the registry or call `func`.
 
-use std::future::IntoFuture;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use periodic::{Error, JobInfo, Mode, Timer, every};
 use periodic_test_jobs::reports::ReportConfig;
 use periodic_test_jobs::{cache, reports};
-use tokio::time::{Instant, timeout};
-
-async fn within<F: IntoFuture>(f: F) -> F::Output {
-    timeout(Duration::from_secs(7 * 24 * 3600), f.into_future())
-        .await
-        .expect("the future never completed: the library hung")
-}
+use periodic_tests::within;
+use tokio::time::Instant;
 
 const FILE: &str = file!();
 

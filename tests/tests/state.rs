@@ -3,19 +3,11 @@
 //!
 //! One test calls `run_all`; the others use `State` directly.
 
-use std::future::IntoFuture;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use periodic::{State, every};
-use tokio::time::timeout;
-
-async fn within<F: IntoFuture>(f: F) -> F::Output {
-    timeout(Duration::from_secs(24 * 3600), f.into_future())
-        .await
-        .expect("the future never completed: the library hung")
-}
+use periodic_tests::within;
 
 /// A counter shared by the test and the jobs: proves they see one instance.
 #[derive(Debug, Clone)]
