@@ -746,9 +746,8 @@ async fn group_wait_propagates_a_members_failure() {
 /// `test_group.py::test_group_wait_propagates_first_member_failure_by_default` (the seed's
 /// `gather` raises as soon as one member fails): the `GroupWait` rustdoc says it
 /// "fails fast with the first error", and SPEC §5 "collect errors instead of failing fast".
-/// Today `GroupWait` joins every member's wait before looking for an error, so the failure at
-/// 1 s is reported only when `healthy` reaches 10 hits at 9 s — and never, if a member's
-/// condition is never met and there is no timeout.
+/// The failure at 1 s is reported at 1 s, not when `healthy` reaches 10 hits at 9 s (the bug
+/// this test found: the wait joined every member before looking for an error).
 #[tokio::test(start_paused = true)]
 async fn group_wait_fails_as_soon_as_a_member_fails() {
     let (group, _healthy, _sick) = healthy_and_sick();
@@ -929,9 +928,8 @@ async fn group_cancel_blocking_on_a_runtime_thread_is_refused() {
 }
 
 /// The same refusal must leave the group itself as it was: `is_running` stays true and `add`
-/// still starts new members. Today `TimerGroup::cancel_blocking` marks the group stopped
-/// *before* asking the members, so a refused call leaves a group that reports "not running"
-/// while every member runs, and that no longer starts added timers.
+/// still starts new members (the bug this test found: the group was marked stopped before the
+/// members refused).
 #[tokio::test]
 async fn a_refused_group_cancel_blocking_leaves_the_group_running() {
     let t = named("member", HOUR, || 1u8);
@@ -1017,9 +1015,9 @@ fn group_cancel_blocking_times_out_while_a_member_is_stuck() {
 }
 
 /// The seed's `cancel_threadsafe` runs `cancel_all`, which asks every member to stop at once;
-/// a timeout only ends the caller's wait. Here the members are cancelled one after the other
-/// and the first error returns early, so a member stuck in a tick keeps the members after it
-/// running: they are never asked to stop.
+/// a timeout only ends the caller's wait. So must ours: a member stuck in a tick must not keep
+/// the members after it running (the bug this test found: members were cancelled one after
+/// the other and the first error returned early).
 #[test]
 fn group_cancel_blocking_asks_every_member_to_stop_even_if_one_times_out() {
     let runtime = multi_thread_runtime();
