@@ -82,6 +82,30 @@ enum Condition {
 }
 
 /// One member's outcome of a group operation, in the group's insertion order.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use periodic::{Timer, TimerGroup};
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), periodic::Error> {
+/// let group = TimerGroup::new("g");
+/// group.add(Timer::builder(Duration::from_secs(1), || 1).name("ok").build()?)?;
+/// group.add(
+///     Timer::builder(Duration::from_secs(1), || Err::<u8, _>(std::io::Error::other("down")))
+///         .name("down")
+///         .build()?,
+/// )?;
+/// group.start()?;
+/// let each = group.trigger_each().await;
+/// assert_eq!((&*each[0].name, each[0].result.is_ok()), ("ok", true));
+/// assert_eq!((&*each[1].name, each[1].result.is_err()), ("down", true));
+/// group.cancel_all().await;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct MemberOutcome {
@@ -407,6 +431,26 @@ fn outcomes(members: &[Arc<dyn Member>], results: Vec<Result<(), Error>>) -> Vec
 }
 
 /// A wait on every member of a group, made by [`TimerGroup::wait`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use periodic::{Timer, TimerGroup};
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), periodic::Error> {
+/// let group = TimerGroup::new("g");
+/// group.add(Timer::new(Duration::from_secs(1), || 1u8))?;
+/// group.add(Timer::new(Duration::from_secs(5), || "slow"))?;
+/// group.start()?;
+/// // Both members reach 2 hits (the slow one at 5 s) within the group's one timeout.
+/// let outcomes = group.wait().hit_count(2).timeout(Duration::from_secs(6)).await?;
+/// assert_eq!(outcomes.len(), 2);
+/// group.cancel_all().await;
+/// # Ok(())
+/// # }
+/// ```
 ///
 /// The conditions are those of [`Timer::wait`], applied to each member; the timeout bounds the
 /// whole group. Awaiting it gives each member's outcome in insertion order, or fails fast with

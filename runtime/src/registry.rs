@@ -213,6 +213,21 @@ pub struct Registration {
 inventory::collect!(Registration);
 
 /// What the registry knows about one `#[every]` job; listed by [`registry`].
+///
+/// # Examples
+///
+/// ```rust,standalone_crate
+/// use std::time::Duration;
+/// use periodic::{Mode, every};
+///
+/// #[every(30s, mode = "fixed_rate", name = "heartbeat")]
+/// fn beat() {}
+///
+/// let info = periodic::registry().into_iter().find(|j| j.name == "heartbeat").unwrap();
+/// assert_eq!((info.period, info.mode), (Duration::from_secs(30), Mode::FixedRate));
+/// assert!(info.autostart && !info.coordinated);
+/// assert!(info.line > 0 && info.file.ends_with(".rs"));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct JobInfo {
@@ -310,6 +325,20 @@ pub fn configure() -> Configure {
 
 /// Overrides of one job's declared settings.
 ///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use periodic::{JobOverride, Mode};
+///
+/// let o: JobOverride = serde_json::from_str(r#"{ "period": "1m 30s", "mode": "fixed_rate" }"#)
+///     .unwrap();
+/// assert_eq!(o.period, Some(Duration::from_secs(90)));
+/// assert_eq!((o.mode, o.enabled), (Some(Mode::FixedRate), None));
+/// let bad = serde_json::from_str::<JobOverride>(r#"{ "period": "soon" }"#).unwrap_err();
+/// assert!(bad.to_string().contains("`period`"));
+/// ```
+///
 /// Deserializable, with the period as a humantime string (`"30s"`, `"1h 30m"`) and the mode as
 /// `"fixed_delay"` or `"fixed_rate"`. A bad value is an error that names the key (and, within
 /// [`Overrides`], the job).
@@ -396,7 +425,19 @@ impl<'de> Deserialize<'de> for Overrides {
 
 type Filter = Box<dyn Fn(&JobInfo) -> bool + Send + Sync>;
 
-/// The builder returned by [`configure`].
+/// The builder returned by [`configure`], which shows it in use.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let builder = periodic::configure()
+///     .state(42u32)
+///     .period("db_refresh", Duration::from_secs(30))
+///     .env_prefix("MYAPP");
+/// assert!(format!("{builder:?}").contains("db_refresh"));
+/// ```
 #[must_use = "nothing starts until `run_all` is awaited"]
 #[derive(Default)]
 pub struct Configure {

@@ -86,6 +86,24 @@ impl<T> Clone for Timer<T> {
 /// Counters and timings of a timer, read with [`Timer::stats`].
 ///
 /// Counters carry over restarts.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use periodic::Timer;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), periodic::Error> {
+/// let timer = Timer::new(Duration::from_secs(1), || 1u8);
+/// timer.start()?;
+/// timer.wait().hit_count(3).await?;
+/// let stats = timer.stats();
+/// assert_eq!((stats.ticks, stats.hits, stats.errors, stats.skipped), (3, 3, 0, 0));
+/// assert!(stats.last_error.is_none());
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Stats {
@@ -111,6 +129,27 @@ pub struct Stats {
 
 /// Why a run of a timer ended, passed to the [`on_stop`](TimerBuilder::on_stop) hook and
 /// available from [`Timer::last_stop`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use periodic::{StopReason, Timer};
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), periodic::Error> {
+/// let iter = Timer::new(Duration::from_secs(1), [1, 2].into_iter());
+/// iter.start()?;
+/// iter.wait().await?; // an idle wait ends when the run ends
+/// assert!(matches!(iter.last_stop(), Some(StopReason::Exhausted)));
+///
+/// let ticker = Timer::new(Duration::from_secs(1), || ());
+/// ticker.start()?;
+/// ticker.cancel().await;
+/// assert!(matches!(ticker.last_stop(), Some(StopReason::Cancelled)));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum StopReason {
@@ -1139,6 +1178,22 @@ impl<T> fmt::Debug for Timer<T> {
 /// What to wait for; made by [`Timer::wait`], completed by `.await`.
 ///
 /// The output is the timer's latest result; see [`Timer::wait`] for the table of outcomes.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use periodic::Timer;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), periodic::Error> {
+/// let timer = Timer::new(Duration::from_secs(2), || "v");
+/// timer.start()?;
+/// let value = timer.wait().hits(2).timeout(Duration::from_secs(10)).await?;
+/// assert_eq!((value, timer.hit_count()), (Some("v"), 2));
+/// # Ok(())
+/// # }
+/// ```
 #[must_use = "a wait does nothing until it is awaited"]
 pub struct Wait<T> {
     core: Arc<Core<T>>,
@@ -1235,6 +1290,25 @@ impl<T: Clone + Send + Sync + 'static> IntoFuture for Wait<T> {
 }
 
 /// The stream of latest tick outcomes made by [`Timer::stream`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use futures_util::StreamExt;
+/// use periodic::Timer;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), periodic::Error> {
+/// let timer = Timer::new(Duration::from_secs(1), [7, 8].into_iter());
+/// let mut latest = timer.stream();
+/// timer.start()?;
+/// assert_eq!(latest.next().await.transpose()?, Some(7));
+/// assert_eq!(latest.next().await.transpose()?, Some(8));
+/// assert!(latest.next().await.is_none()); // the run ended
+/// # Ok(())
+/// # }
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct Latest<T> {
     inner: Pin<Box<dyn futures_core::FusedStream<Item = Result<T, Error>> + Send>>,
