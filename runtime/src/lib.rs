@@ -103,6 +103,7 @@
 
 mod clock;
 mod config;
+mod coordinator;
 mod core;
 mod driver;
 mod error;
@@ -116,6 +117,7 @@ pub mod target;
 mod timer;
 
 pub use config::{Mode, OnError};
+pub use coordinator::{BoxFuture, Coordinator, RunOutcome, RunRecord, Slot, Unreachable};
 pub use error::{BoxError, Error};
 pub use group::{GroupWait, MemberOutcome, TimerGroup};
 /// Runs a function periodically: `#[every(5s)] async fn refresh() -> u64 { … }`.

@@ -1,0 +1,271 @@
+//! Running a job once across a fleet of replicas.
+//!
+//! A service deployed as several replicas runs every timer in each of them. A *coordinated*
+//! timer runs each of its slots on exactly one replica: slot `k` of a job with period `p` and
+//! offset `o` is due at `UNIX_EPOCH + k·p + o`, so every replica computes the same slot ids from
+//! its own clock; at each slot every replica asks the [`Coordinator`] to [`claim`] `(job, k)`, and
+//! only the replica whose claim succeeds runs the target.
+//!
+//! The crates `periodic-postgres` and `periodic-redis` implement [`Coordinator`] on the stores
+//! a service usually has; other stores can implement it outside this repository.
+//!
+//! [`claim`]: Coordinator::claim
+//!
+//! # What a coordinator must guarantee
+//!
+//! - [`claim`](Coordinator::claim) of one `(job, index)` succeeds for at most one caller, across
+//!   every replica, for as long as any replica could still ask for that slot (at least two periods
+//!   after the slot is due).
+//! - A claim that fails because the store is unreachable returns `Err`, never `Ok(false)`: the
+//!   timer logs the skipped slot as an error (or, with
+//!   [`Unreachable::RunAnyway`](crate::Unreachable::RunAnyway), runs it).
+//! - No method hangs for ever: the timer bounds each call by a timeout, but a store that holds a
+//!   connection through a cut should fail fast on its own as well.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::BoxError;
+
+/// A boxed, sendable future, as returned by [`Coordinator`]'s methods.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// One slot of a coordinated job: the `index`-th period since the UNIX epoch (shifted by the
+/// job's offset).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use periodic::Slot;
+///
+/// let slot = Slot::new("prune", 1_000, Duration::from_secs(60), Duration::ZERO);
+/// assert_eq!(slot.due, UNIX_EPOCH + Duration::from_secs(60_000));
+/// assert_eq!(&*slot.job, "prune");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Slot {
+    /// The job's (timer's) name: slots of different jobs never collide.
+    pub job: Arc<str>,
+    /// The slot's number: whole periods since the UNIX epoch (plus the offset).
+    pub index: u64,
+    /// The wall-clock instant the slot is due.
+    pub due: SystemTime,
+    /// The job's period: a store may derive how long to remember the claim from it.
+    pub period: Duration,
+}
+
+impl Slot {
+    /// The slot `index` of a job with `period` and `offset`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Slot;
+    ///
+    /// let slot = Slot::new("report", 3, Duration::from_secs(10), Duration::from_secs(2));
+    /// assert_eq!(slot.due.duration_since(std::time::UNIX_EPOCH).unwrap(), Duration::from_secs(32));
+    /// ```
+    pub fn new(job: impl Into<Arc<str>>, index: u64, period: Duration, offset: Duration) -> Self {
+        let nanos = period.as_nanos().saturating_mul(u128::from(index));
+        let since_epoch = Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX)) + offset;
+        Slot {
+            job: job.into(),
+            index,
+            due: SystemTime::UNIX_EPOCH + since_epoch,
+            period,
+        }
+    }
+}
+
+/// How a run of a claimed slot ended, as recorded by [`Coordinator::record`].
+///
+/// # Examples
+///
+/// ```
+/// use periodic::RunOutcome;
+///
+/// let outcome = RunOutcome::Failed("connection refused".into());
+/// assert!(!outcome.is_ok());
+/// assert_eq!(RunOutcome::Ok.to_string(), "ok");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RunOutcome {
+    /// The target returned a value.
+    Ok,
+    /// The target failed (an error, a panic or a tick timeout); the error's message.
+    Failed(String),
+}
+
+impl RunOutcome {
+    /// Whether the run succeeded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(periodic::RunOutcome::Ok.is_ok());
+    /// ```
+    pub fn is_ok(&self) -> bool {
+        matches!(self, RunOutcome::Ok)
+    }
+}
+
+impl std::fmt::Display for RunOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunOutcome::Ok => f.write_str("ok"),
+            RunOutcome::Failed(message) => write!(f, "failed: {message}"),
+        }
+    }
+}
+
+/// The record of one run of a claimed slot, passed to [`Coordinator::record`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use periodic::{RunOutcome, RunRecord};
+///
+/// let started = SystemTime::now();
+/// let run = RunRecord::new(started, started + Duration::from_millis(5), RunOutcome::Ok);
+/// assert!(run.outcome.is_ok());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RunRecord {
+    /// When the target was called (wall clock).
+    pub started: SystemTime,
+    /// When it finished.
+    pub finished: SystemTime,
+    /// How it ended.
+    pub outcome: RunOutcome,
+}
+
+impl RunRecord {
+    /// A record of a run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use periodic::{RunOutcome, RunRecord};
+    ///
+    /// let now = SystemTime::now();
+    /// let run = RunRecord::new(now, now, RunOutcome::Failed("boom".into()));
+    /// assert_eq!(run.outcome.to_string(), "failed: boom");
+    /// ```
+    pub fn new(started: SystemTime, finished: SystemTime, outcome: RunOutcome) -> Self {
+        RunRecord {
+            started,
+            finished,
+            outcome,
+        }
+    }
+}
+
+/// A store through which replicas agree on who runs each slot of a coordinated job.
+///
+/// Implemented by `periodic_postgres::PostgresCoordinator` and
+/// `periodic_redis::RedisCoordinator`. The methods return boxed futures so that a coordinator
+/// can be shared as `Arc<dyn Coordinator>`.
+///
+/// # Examples
+///
+/// An in-memory coordinator — useful in tests of a single process, where every "replica" is a
+/// timer of the same process:
+///
+/// ```
+/// use std::collections::HashSet;
+/// use std::sync::Mutex;
+/// use periodic::{BoxError, BoxFuture, Coordinator, RunRecord, Slot};
+///
+/// #[derive(Default)]
+/// struct InMemory(Mutex<HashSet<(String, u64)>>);
+///
+/// impl Coordinator for InMemory {
+///     fn owner(&self) -> &str {
+///         "in-memory"
+///     }
+///     fn prepare(&self) -> BoxFuture<'_, Result<(), BoxError>> {
+///         Box::pin(async { Ok(()) })
+///     }
+///     fn claim<'a>(&'a self, slot: &'a Slot) -> BoxFuture<'a, Result<bool, BoxError>> {
+///         let fresh = self.0.lock().unwrap().insert((slot.job.to_string(), slot.index));
+///         Box::pin(async move { Ok(fresh) })
+///     }
+///     fn record<'a>(&'a self, _: &'a Slot, _: &'a RunRecord) -> BoxFuture<'a, Result<(), BoxError>> {
+///         Box::pin(async { Ok(()) })
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let store = InMemory::default();
+/// let slot = Slot::new("prune", 7, std::time::Duration::from_secs(60), std::time::Duration::ZERO);
+/// assert!(store.claim(&slot).await.unwrap());
+/// assert!(!store.claim(&slot).await.unwrap(), "a slot is claimed once");
+/// # }
+/// ```
+pub trait Coordinator: Send + Sync + 'static {
+    /// This replica's identity, as recorded with the slots it claims.
+    fn owner(&self) -> &str;
+
+    /// Checks that the store is reachable and ready (creating a table, for instance). Called
+    /// once when a coordinated timer starts; an error there fails the start.
+    fn prepare(&self) -> BoxFuture<'_, Result<(), BoxError>>;
+
+    /// Tries to claim `slot` for this replica: `Ok(true)` if this replica now owns it and must
+    /// run it, `Ok(false)` if another replica claimed it first, `Err` if the store could not
+    /// be asked.
+    fn claim<'a>(&'a self, slot: &'a Slot) -> BoxFuture<'a, Result<bool, BoxError>>;
+
+    /// Records how the run of a slot this replica claimed ended. A failure here is logged and
+    /// otherwise ignored: the slot has run.
+    fn record<'a>(
+        &'a self,
+        slot: &'a Slot,
+        run: &'a RunRecord,
+    ) -> BoxFuture<'a, Result<(), BoxError>>;
+}
+
+impl<C: Coordinator + ?Sized> Coordinator for Arc<C> {
+    fn owner(&self) -> &str {
+        (**self).owner()
+    }
+    fn prepare(&self) -> BoxFuture<'_, Result<(), BoxError>> {
+        (**self).prepare()
+    }
+    fn claim<'a>(&'a self, slot: &'a Slot) -> BoxFuture<'a, Result<bool, BoxError>> {
+        (**self).claim(slot)
+    }
+    fn record<'a>(
+        &'a self,
+        slot: &'a Slot,
+        run: &'a RunRecord,
+    ) -> BoxFuture<'a, Result<(), BoxError>> {
+        (**self).record(slot, run)
+    }
+}
+
+/// What a coordinated timer does with a slot when its [`Coordinator`] cannot be reached.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(periodic::Unreachable::default(), periodic::Unreachable::Skip);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Unreachable {
+    /// Skip the slot and log an `error!`: each slot runs at most once (the default).
+    #[default]
+    Skip,
+    /// Run the slot anyway: each slot runs at least once, maybe on several replicas.
+    RunAnyway,
+}
