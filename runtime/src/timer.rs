@@ -262,6 +262,19 @@ impl CancelOn<cancel_marker::Token> for CancellationToken {
 
 impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
     /// The scheduling mode. Default: [`Mode::FixedDelay`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Mode, Timer};
+    ///
+    /// let timer = Timer::builder(Duration::from_secs(10), || ())
+    ///     .mode(Mode::FixedRate)
+    ///     .build()?;
+    /// assert_eq!(timer.mode(), Mode::FixedRate);
+    /// # Ok::<(), periodic::Error>(())
+    /// ```
     pub fn mode(mut self, mode: Mode) -> Self {
         self.mode = mode;
         self
@@ -269,6 +282,21 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
 
     /// The name shown in logs, spans, errors and `Debug`. Default: `timer-N`, `N` unique in the
     /// process.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// let named = Timer::builder(Duration::from_secs(5), || 1).name("db_refresh").build()?;
+    /// assert_eq!(named.name(), "db_refresh");
+    /// assert!(format!("{named:?}").contains("db_refresh"));
+    ///
+    /// let unnamed = Timer::new(Duration::from_secs(5), || 1);
+    /// assert!(unnamed.name().starts_with("timer-"));
+    /// # Ok::<(), periodic::Error>(())
+    /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into().into());
         self
@@ -276,6 +304,26 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
 
     /// Delay between [`start`](Timer::start) and the first tick. Default: zero (the first tick
     /// fires at start). Jitter does not apply to it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    /// use tokio::time::Instant;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::builder(Duration::from_secs(60), || ())
+    ///     .initial_delay(Duration::from_secs(10))
+    ///     .build()?;
+    /// let start = Instant::now();
+    /// timer.start()?;
+    /// timer.wait().hit_count(1).await?;
+    /// assert_eq!(start.elapsed(), Duration::from_secs(10)); // then every 60 s
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn initial_delay(mut self, delay: Duration) -> Self {
         self.initial_delay = delay;
         self
@@ -294,18 +342,93 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
     /// fixed_delay, j = 0.1, period 10:  finish ... [9, 11) ... next tick
     /// fixed_rate,  j = 0.1, period 10:  slot due at 20 → fires in [19, 20]
     /// ```
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::builder(Duration::from_secs(10), || ()).jitter(0.1).build()?;
+    /// timer.start()?;
+    /// timer.wait().hit_count(1).await?; // the first tick is not jittered
+    /// let first = timer.last_tick_at().unwrap();
+    /// timer.wait().hit_count(2).await?;
+    /// let gap = timer.last_tick_at().unwrap() - first;
+    /// assert!(gap >= Duration::from_secs(9) && gap <= Duration::from_secs(11), "{gap:?}");
+    ///
+    /// // Out of range is an error.
+    /// let wild = Timer::builder(Duration::from_secs(10), || ()).jitter(1.5).build();
+    /// assert!(matches!(wild, Err(periodic::Error::InvalidConfig(_))));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn jitter(mut self, jitter: f64) -> Self {
         self.jitter = jitter;
         self
     }
 
     /// Seeds the jitter's random source, so that a test sees the same offsets every run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    /// use tokio::time::Instant;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// // How long three ticks take with jitter seeded by `seed`.
+    /// async fn three_ticks(seed: u64) -> Result<Duration, periodic::Error> {
+    ///     let timer = Timer::builder(Duration::from_secs(10), || ())
+    ///         .jitter(0.5)
+    ///         .jitter_seed(seed)
+    ///         .build()?;
+    ///     let start = Instant::now();
+    ///     timer.start()?;
+    ///     timer.wait().hit_count(3).await?;
+    ///     Ok(start.elapsed())
+    /// }
+    /// assert_eq!(three_ticks(7).await?, three_ticks(7).await?); // the same offsets
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn jitter_seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
         self
     }
 
     /// What to do after a failed tick. Default: [`OnError::Continue`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    /// use std::time::Duration;
+    /// use periodic::{OnError, Timer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// static CALLS: AtomicU32 = AtomicU32::new(0);
+    /// // Fails on its first call only.
+    /// let flaky = || -> std::io::Result<u32> {
+    ///     match CALLS.fetch_add(1, Ordering::SeqCst) {
+    ///         0 => Err(std::io::Error::other("cold start")),
+    ///         n => Ok(n),
+    ///     }
+    /// };
+    /// let timer = Timer::builder(Duration::from_secs(1), flaky)
+    ///     .on_error(OnError::Continue)
+    ///     .build()?;
+    /// timer.start()?;
+    /// assert!(timer.join().await.is_err()); // the failure is delivered...
+    /// assert_eq!(timer.join().await?, 1);   // ...and the schedule goes on
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn on_error(mut self, on_error: OnError) -> Self {
         self.on_error = on_error;
         self
@@ -314,6 +437,28 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
     /// The longest one tick may run. A tick over it is dropped and reported as
     /// [`Error::TickTimeout`], a failure like any other. Applies to async targets and streams:
     /// a sync call cannot be interrupted. Default: none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Error, Timer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::builder(Duration::from_secs(60), || async {
+    ///     tokio::time::sleep(Duration::from_secs(30)).await; // a hung upstream
+    ///     "never"
+    /// })
+    /// .timeout(Duration::from_secs(5))
+    /// .build()?;
+    /// timer.start()?;
+    /// let outcome = timer.join().await;
+    /// assert!(matches!(outcome, Err(Error::TickTimeout { .. })));
+    /// assert_eq!(timer.stats().errors, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -353,6 +498,32 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
 
     /// Calls `hook` with the error of every failed tick, on the timer's task. The seed's
     /// `exc_cb`. A panic in the hook is logged and otherwise ignored.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let log = seen.clone();
+    /// let timer = Timer::builder(Duration::from_secs(1), || -> Result<(), std::io::Error> {
+    ///     Err(std::io::Error::other("disk full"))
+    /// })
+    /// .on_failure(move |err| log.lock().unwrap().push(err.to_string()))
+    /// .build()?;
+    /// timer.start()?;
+    /// assert!(timer.join().await.is_err());
+    /// timer.cancel().await; // the hook has run once the timer's task is gone
+    /// let seen = seen.lock().unwrap();
+    /// assert_eq!(seen.len(), 1);
+    /// assert!(seen[0].contains("disk full"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn on_failure(mut self, hook: impl Fn(&Error) + Send + Sync + 'static) -> Self {
         self.on_failure = Some(Arc::new(hook));
         self
@@ -362,6 +533,30 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
     /// any reason, with the reason. The seed's `cancel_cb`. It runs on the timer's task (or
     /// where the task is dropped), before [`cancel`](Timer::cancel) returns. A panic in the hook
     /// is logged and otherwise ignored.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    /// use periodic::{StopReason, Timer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let stops = Arc::new(Mutex::new(Vec::new()));
+    /// let log = stops.clone();
+    /// let timer = Timer::builder(Duration::from_secs(1), || ())
+    ///     .on_stop(move |reason| log.lock().unwrap().push(reason.clone()))
+    ///     .build()?;
+    /// timer.start()?;
+    /// timer.cancel().await; // the hook has run when `cancel` returns
+    /// timer.start()?;
+    /// timer.shutdown(Duration::from_secs(1)).await;
+    /// let stops = stops.lock().unwrap();
+    /// assert!(matches!(stops[..], [StopReason::Cancelled, StopReason::Shutdown]));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn on_stop(mut self, hook: impl Fn(&StopReason) + Send + Sync + 'static) -> Self {
         self.on_stop = Some(Arc::new(hook));
         self
@@ -384,6 +579,20 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
     ///
     /// [`Error::InvalidConfig`] for a zero period, a jitter outside `[0, 1]` or a zero tick
     /// timeout.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Error, Timer};
+    ///
+    /// let timer = Timer::builder(Duration::from_secs(1), || 1).build()?;
+    /// assert!(!timer.is_running()); // built stopped
+    ///
+    /// let zero = Timer::builder(Duration::ZERO, || 1).build();
+    /// assert!(matches!(zero, Err(Error::InvalidConfig(_))));
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn build(self) -> Result<Timer<T>, Error> {
         self.validate()?;
         Ok(self.assemble(None))
@@ -509,7 +718,27 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         Self::builder(period, target).build_or_defer()
     }
 
-    /// A builder for a timer with every option (see [`TimerBuilder`]).
+    /// A builder for a timer with every option (see [`TimerBuilder`]). Unlike
+    /// [`new`](Self::new), an invalid configuration is reported by
+    /// [`build`](TimerBuilder::build).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Mode, Timer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::builder(Duration::from_secs(5), || async { "fresh" })
+    ///     .name("cache")
+    ///     .mode(Mode::FixedRate)
+    ///     .build()?;
+    /// timer.start()?;
+    /// assert_eq!(timer.join().await?, "fresh");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn builder<M>(period: Duration, target: impl IntoTarget<T, M>) -> TimerBuilder<T> {
         TimerBuilder {
             period,
@@ -882,6 +1111,28 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
 
     /// A buffered feed of every tick from now on, each subscriber with its own unbounded
     /// queue; see [`Subscription`]. Made while the timer is stopped, it belongs to the next run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::new(Duration::from_secs(1), ["a", "b", "c"].into_iter());
+    /// let mut first = timer.subscribe();
+    /// let mut second = timer.subscribe(); // its own copy of every tick
+    /// timer.start()?;
+    /// let mut got = Vec::new();
+    /// while let Some(value) = first.recv().await {
+    ///     got.push(value?);
+    /// }
+    /// assert_eq!(got, ["a", "b", "c"]);
+    /// assert_eq!(second.recv().await.transpose()?, Some("a"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn subscribe(&self) -> Subscription<T> {
         self.subscribe_inner(None)
     }
@@ -1106,49 +1357,213 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         })
     }
 
-    /// The timer's name.
+    /// The timer's name: the one given to [`TimerBuilder::name`], the `#[every]` job's name,
+    /// or `timer-N`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// let timer = Timer::builder(Duration::from_secs(1), || ()).name("heartbeat").build()?;
+    /// assert_eq!(timer.name(), "heartbeat");
+    /// # Ok::<(), periodic::Error>(())
+    /// ```
     pub fn name(&self) -> &str {
         &self.core().config.name
     }
 
-    /// The current period.
+    /// The current period (as last set by [`set_period`](Self::set_period)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// let timer = Timer::new(Duration::from_secs(30), || ());
+    /// assert_eq!(timer.period(), Duration::from_secs(30));
+    /// timer.set_period(Duration::from_secs(5))?;
+    /// assert_eq!(timer.period(), Duration::from_secs(5));
+    /// # Ok::<(), periodic::Error>(())
+    /// ```
     pub fn period(&self) -> Duration {
         self.core().lock().period
     }
 
     /// The scheduling mode.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Mode, Timer};
+    ///
+    /// let timer = Timer::new(Duration::from_secs(1), || ());
+    /// assert_eq!(timer.mode(), Mode::FixedDelay); // the default
+    /// ```
     pub fn mode(&self) -> Mode {
         self.core().lock().mode
     }
 
     /// Whether a run is in progress (started, and its task not yet gone).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::new(Duration::from_secs(1), || ());
+    /// assert!(!timer.is_running());
+    /// timer.start()?;
+    /// assert!(timer.is_running());
+    /// timer.cancel().await;
+    /// assert!(!timer.is_running());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn is_running(&self) -> bool {
         self.core().lock().running
     }
 
-    /// How many ticks produced a value, over all runs.
+    /// How many ticks produced a value, over all runs. Failed ticks are not counted (see
+    /// [`Stats::errors`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::new(Duration::from_secs(1), || ());
+    /// assert_eq!(timer.hit_count(), 0);
+    /// timer.start()?;
+    /// tokio::time::sleep(Duration::from_millis(2500)).await; // ticks at 0, 1 and 2 s
+    /// assert_eq!(timer.hit_count(), 3);
+    /// timer.cancel().await;
+    /// timer.start()?; // a restart keeps the count
+    /// timer.join().await?;
+    /// assert_eq!(timer.hit_count(), 4);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn hit_count(&self) -> u64 {
         self.core().lock().stats.hits
     }
 
     /// The value of the latest successful tick, over all runs; `None` before the first. A failed
-    /// tick does not replace it.
+    /// tick does not replace it. Never waits: this is the read for a request handler.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// static CALLS: AtomicU32 = AtomicU32::new(0);
+    /// // Returns 1, then fails.
+    /// let timer = Timer::new(Duration::from_secs(1), || -> Result<u32, std::io::Error> {
+    ///     match CALLS.fetch_add(1, Ordering::SeqCst) {
+    ///         0 => Ok(1),
+    ///         _ => Err(std::io::Error::other("upstream down")),
+    ///     }
+    /// });
+    /// assert_eq!(timer.last_result(), None); // before the first tick
+    /// timer.start()?;
+    /// timer.join().await?;
+    /// assert_eq!(timer.last_result(), Some(1));
+    /// assert!(timer.join().await.is_err());
+    /// assert_eq!(timer.last_result(), Some(1)); // the failure kept the last good value
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn last_result(&self) -> Option<T> {
         self.core().lock().last_result.clone()
     }
 
     /// When the latest successful tick completed (`tokio::time::Instant`, so it follows a paused
     /// clock in tests).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    /// use tokio::time::Instant;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::new(Duration::from_secs(10), || async {
+    ///     tokio::time::sleep(Duration::from_secs(2)).await; // the tick takes 2 s
+    /// });
+    /// assert_eq!(timer.last_tick_at(), None);
+    /// let start = Instant::now();
+    /// timer.start()?;
+    /// timer.join().await?;
+    /// assert_eq!(timer.last_tick_at(), Some(start + Duration::from_secs(2)));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn last_tick_at(&self) -> Option<Instant> {
         self.core().lock().last_tick_at
     }
 
     /// Counters and timings; see [`Stats`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Mode, Timer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// // A fixed-rate timer whose first tick overruns two slots.
+    /// let timer = Timer::builder(Duration::from_secs(10), || async {
+    ///     tokio::time::sleep(Duration::from_secs(25)).await;
+    /// })
+    /// .mode(Mode::FixedRate)
+    /// .build()?;
+    /// timer.start()?;
+    /// timer.join().await?;
+    /// let stats = timer.stats();
+    /// assert_eq!((stats.ticks, stats.hits), (1, 1));
+    /// assert_eq!(stats.skipped, 2); // the slots due at 10 s and 20 s
+    /// assert_eq!(stats.last_duration, Some(Duration::from_secs(25)));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn stats(&self) -> Stats {
         self.core().lock().stats.clone()
     }
 
     /// Why the latest run ended; `None` while the first run is in progress or before it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{StopReason, Timer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::new(Duration::from_secs(1), || ());
+    /// timer.start()?;
+    /// assert!(timer.last_stop().is_none());
+    /// timer.shutdown(Duration::from_secs(1)).await;
+    /// assert!(matches!(timer.last_stop(), Some(StopReason::Shutdown)));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn last_stop(&self) -> Option<StopReason> {
         self.core().lock().last_stop.clone()
     }
@@ -1219,12 +1634,48 @@ impl<T> fmt::Debug for Wait<T> {
 
 impl<T: Clone + Send + Sync + 'static> Wait<T> {
     /// Wait for `n` more successful ticks. Replaces an earlier `hit_count`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::new(Duration::from_secs(1), || ());
+    /// timer.start()?;
+    /// timer.wait().hit_count(2).await?;
+    /// timer.wait().hits(3).await?; // three more, counted from now
+    /// assert_eq!(timer.hit_count(), 5);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn hits(mut self, n: u64) -> Self {
         self.condition = Some(Condition::Hits(n));
         self
     }
 
     /// Wait until [`hit_count`](Timer::hit_count) reaches `n`. Replaces an earlier `hits`.
+    /// Already reached, it completes at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::new(Duration::from_secs(1), || "warm");
+    /// timer.start()?;
+    /// assert_eq!(timer.wait().hit_count(3).await?, Some("warm"));
+    /// assert_eq!(timer.hit_count(), 3);
+    /// timer.wait().hit_count(1).await?; // already reached: no waiting
+    /// assert_eq!(timer.hit_count(), 3);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn hit_count(mut self, n: u64) -> Self {
         self.condition = Some(Condition::HitCount(n));
         self
@@ -1232,6 +1683,27 @@ impl<T: Clone + Send + Sync + 'static> Wait<T> {
 
     /// Bound the wait: with a condition, exceeding it is [`Error::Timeout`]; an idle wait
     /// returns the latest result instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Error, Timer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::new(Duration::from_secs(60), || 5);
+    /// timer.start()?;
+    /// timer.wait().hit_count(1).await?;
+    /// // The next tick is a minute away.
+    /// let counted = timer.wait().hits(1).timeout(Duration::from_secs(1)).await;
+    /// assert!(matches!(counted, Err(Error::Timeout(_))));
+    /// // An idle wait (for the end of the run) gives the latest value instead.
+    /// let idle = timer.wait().timeout(Duration::from_secs(1)).await?;
+    /// assert_eq!(idle, Some(5));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
