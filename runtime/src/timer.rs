@@ -154,18 +154,142 @@ pub struct Stats {
 #[non_exhaustive]
 pub enum StopReason {
     /// [`Timer::cancel`] (or `cancel_blocking`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{StopReason, Timer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::new(Duration::from_secs(1), || ());
+    /// timer.start()?;
+    /// timer.cancel().await;
+    /// assert!(matches!(timer.last_stop(), Some(StopReason::Cancelled)));
+    /// # Ok(())
+    /// # }
+    /// ```
     Cancelled,
     /// [`Timer::shutdown`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{StopReason, Timer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::new(Duration::from_secs(1), || ());
+    /// timer.start()?;
+    /// timer.shutdown(Duration::from_secs(5)).await;
+    /// assert!(matches!(timer.last_stop(), Some(StopReason::Shutdown)));
+    /// # Ok(())
+    /// # }
+    /// ```
     Shutdown,
-    /// The `cancel_on` future or token completed.
+    /// The [`cancel_on`](TimerBuilder::cancel_on) future or token completed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{StopReason, Timer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::builder(Duration::from_secs(1), || ())
+    ///     .cancel_on(tokio::time::sleep(Duration::from_secs(3)))
+    ///     .build()?;
+    /// timer.start()?;
+    /// timer.wait().await?;
+    /// assert!(matches!(timer.last_stop(), Some(StopReason::CancelOn)));
+    /// # Ok(())
+    /// # }
+    /// ```
     CancelOn,
     /// Every handle to the timer was dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    /// use periodic::{StopReason, Timer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let reason = Arc::new(Mutex::new(None));
+    /// let seen = reason.clone();
+    /// let timer = Timer::builder(Duration::from_secs(1), || ())
+    ///     .on_stop(move |r| *seen.lock().unwrap() = Some(r.clone()))
+    ///     .build()?;
+    /// timer.start()?;
+    /// drop(timer); // the last handle
+    /// tokio::time::sleep(Duration::from_millis(1)).await; // let the timer's task end
+    /// assert!(matches!(*reason.lock().unwrap(), Some(StopReason::Dropped)));
+    /// # Ok(())
+    /// # }
+    /// ```
     Dropped,
-    /// A tick failed under [`OnError::Stop`].
+    /// A tick failed under [`OnError::Stop`]; the tick's error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Error, OnError, StopReason, Timer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::builder(Duration::from_secs(1), || -> Result<(), std::io::Error> {
+    ///     Err(std::io::Error::other("bad credentials"))
+    /// })
+    /// .on_error(OnError::Stop)
+    /// .build()?;
+    /// timer.start()?;
+    /// assert!(timer.wait().await.is_err()); // the failure ends the wait, too
+    /// timer.cancel().await; // returns once the run is over
+    /// assert!(matches!(timer.last_stop(), Some(StopReason::Failed(Error::Target { .. }))));
+    /// # Ok(())
+    /// # }
+    /// ```
     Failed(Error),
     /// A stream or iterator target ended.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{StopReason, Timer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::new(Duration::from_secs(1), tokio_stream::iter(["only"]));
+    /// timer.start()?;
+    /// timer.wait().await?;
+    /// assert!(matches!(timer.last_stop(), Some(StopReason::Exhausted)));
+    /// assert_eq!(timer.last_result(), Some("only"));
+    /// # Ok(())
+    /// # }
+    /// ```
     Exhausted,
     /// The runtime running the timer shut down.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{StopReason, Timer};
+    ///
+    /// let timer = Timer::new(Duration::from_secs(1), || ());
+    /// let runtime = tokio::runtime::Runtime::new().unwrap();
+    /// runtime.block_on(async { timer.start() }).unwrap();
+    /// drop(runtime); // drops the timer's task
+    /// assert!(!timer.is_running());
+    /// assert!(matches!(timer.last_stop(), Some(StopReason::RuntimeShutdown)));
+    /// ```
     RuntimeShutdown,
 }
 
@@ -227,6 +351,25 @@ impl<T> fmt::Debug for TimerBuilder<T> {
 /// Things a timer can be told to stop on: any future, or a
 /// [`CancellationToken`](tokio_util::sync::CancellationToken). See
 /// [`TimerBuilder::cancel_on`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use periodic::{StopReason, Timer};
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), periodic::Error> {
+/// // Any future: here, a shutdown signal sent over a channel.
+/// let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
+/// let timer = Timer::builder(Duration::from_secs(1), || ()).cancel_on(signal).build()?;
+/// timer.start()?;
+/// shutdown.send(()).unwrap();
+/// timer.wait().await?; // an idle wait ends with the run
+/// assert!(matches!(timer.last_stop(), Some(StopReason::CancelOn)));
+/// # Ok(())
+/// # }
+/// ```
 pub trait CancelOn<M> {
     /// Turns the signal into a future. Not public API.
     #[doc(hidden)]
@@ -234,11 +377,70 @@ pub trait CancelOn<M> {
 }
 
 /// Marker types for [`CancelOn`]; inference picks one.
+///
+/// You never need to name them; they only keep the two implementations of [`CancelOn`] apart.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use periodic::{Timer, cancel_marker};
+///
+/// // Named explicitly, the marker says which kind of signal this is.
+/// let timer = Timer::builder(Duration::from_secs(1), || ())
+///     .cancel_on::<cancel_marker::AnyFuture>(std::future::pending::<()>())
+///     .build()?;
+/// assert!(!timer.is_running());
+/// # Ok::<(), periodic::Error>(())
+/// ```
 pub mod cancel_marker {
-    /// Any future.
+    /// Any future: its completion stops the timer, its output is ignored.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{StopReason, Timer, cancel_marker};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// // Stops itself after 10 s.
+    /// let deadline = tokio::time::sleep(Duration::from_secs(10));
+    /// let timer = Timer::builder(Duration::from_secs(1), || ())
+    ///     .cancel_on::<cancel_marker::AnyFuture>(deadline)
+    ///     .build()?;
+    /// timer.start()?;
+    /// timer.wait().await?;
+    /// assert!(matches!(timer.last_stop(), Some(StopReason::CancelOn)));
+    /// assert_eq!(timer.hit_count(), 10); // ticks at 0, 1, …, 9 s
+    /// # Ok(())
+    /// # }
+    /// ```
     #[derive(Debug)]
     pub struct AnyFuture;
-    /// A cancellation token.
+    /// A [`CancellationToken`](tokio_util::sync::CancellationToken): cancelling it, or a parent
+    /// token, stops the timer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{StopReason, Timer, cancel_marker};
+    /// use tokio_util::sync::CancellationToken;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let app = CancellationToken::new();
+    /// let timer = Timer::builder(Duration::from_secs(1), || ())
+    ///     .cancel_on::<cancel_marker::Token>(app.child_token())
+    ///     .build()?;
+    /// timer.start()?;
+    /// app.cancel(); // the parent: every child token is cancelled too
+    /// timer.wait().await?;
+    /// assert!(matches!(timer.last_stop(), Some(StopReason::CancelOn)));
+    /// # Ok(())
+    /// # }
+    /// ```
     #[derive(Debug)]
     pub struct Token;
 }
