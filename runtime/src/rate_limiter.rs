@@ -17,11 +17,62 @@ use tokio::time::Instant;
 use crate::Error;
 
 /// Marker types for [`IntoTask`]; inference picks one.
+///
+/// You never need to name them; they only keep the sync and async implementations of
+/// [`IntoTask`] apart. Naming one settles an ambiguous task (see [`IntoTask`]).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use periodic::{RateLimiter, task_marker};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), periodic::Error> {
+/// let limiter = RateLimiter::new(10, Duration::from_secs(1))?;
+/// // Inferred:
+/// assert_eq!(limiter.run(|| 1).await?, 1);
+/// // Named:
+/// assert_eq!(limiter.run::<u8, task_marker::Sync, _>(|| 2).await?, 2);
+/// # Ok(())
+/// # }
+/// ```
 pub mod task_marker {
-    /// A sync `FnOnce() -> T`.
+    /// A sync `FnOnce() -> T`: called when the limiter gives the task its turn.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{RateLimiter, task_marker};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let limiter = RateLimiter::new(1, Duration::from_secs(1))?;
+    /// let name = limiter.run::<String, task_marker::Sync, _>(|| "sync".to_owned()).await?;
+    /// assert_eq!(name, "sync");
+    /// # Ok(())
+    /// # }
+    /// ```
     #[derive(Debug)]
     pub struct Sync;
-    /// An async `FnOnce() -> impl Future<Output = T>`.
+    /// An async `FnOnce() -> impl Future<Output = T>`: called, and its future awaited, when the
+    /// limiter gives the task its turn.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{RateLimiter, task_marker};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let limiter = RateLimiter::new(1, Duration::from_secs(1))?;
+    /// let n = limiter.run::<u32, task_marker::Async, _>(|| async { 40 + 2 }).await?;
+    /// assert_eq!(n, 42);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[derive(Debug)]
     pub struct Async;
 }
@@ -218,6 +269,19 @@ impl RateLimiter {
     /// # Errors
     ///
     /// [`Error::InvalidConfig`] if `rate` is 0 or `per` is zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Error, RateLimiter};
+    ///
+    /// let api = RateLimiter::new(100, Duration::from_secs(60))?; // 100 calls a minute
+    /// assert_eq!((api.rate(), api.per()), (100, Duration::from_secs(60)));
+    /// assert!(matches!(RateLimiter::new(0, Duration::from_secs(1)), Err(Error::InvalidConfig(_))));
+    /// assert!(matches!(RateLimiter::new(1, Duration::ZERO), Err(Error::InvalidConfig(_))));
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn new(rate: usize, per: Duration) -> Result<Self, Error> {
         if rate == 0 {
             return Err(Error::invalid("a rate limiter's rate must be at least 1"));
@@ -244,7 +308,25 @@ impl RateLimiter {
         })
     }
 
-    /// Names the limiter in its errors.
+    /// Names the limiter in its errors and `Debug` output. Default: `rate_limiter`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Error, RateLimiter};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Error> {
+    /// let limiter = RateLimiter::new(5, Duration::from_secs(1))?.named("github-api");
+    /// limiter.close();
+    /// match limiter.run(|| ()).await {
+    ///     Err(Error::Closed { name }) => assert_eq!(&*name, "github-api"),
+    ///     other => panic!("unexpected {other:?}"),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn named(self, name: impl Into<String>) -> Self {
         *self
             .inner
@@ -255,16 +337,58 @@ impl RateLimiter {
     }
 
     /// The most tasks that complete in any window of length [`per`](Self::per).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::RateLimiter;
+    ///
+    /// let limiter = RateLimiter::new(10, Duration::from_secs(1))?;
+    /// assert_eq!(limiter.rate(), 10);
+    /// # Ok::<(), periodic::Error>(())
+    /// ```
     pub fn rate(&self) -> usize {
         self.inner.rate
     }
 
     /// The window's length.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::RateLimiter;
+    ///
+    /// let limiter = RateLimiter::new(10, Duration::from_secs(1))?;
+    /// assert_eq!(limiter.per(), Duration::from_secs(1));
+    /// # Ok::<(), periodic::Error>(())
+    /// ```
     pub fn per(&self) -> Duration {
         self.inner.per
     }
 
-    /// How many calls wait for their turn.
+    /// How many calls wait for their turn. The call that holds the turn — running its task, or
+    /// waiting for the window to allow it — is not counted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::RateLimiter;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let limiter = RateLimiter::new(1, Duration::from_secs(1))?;
+    /// let tasks: Vec<_> = (0..3).map(|i| limiter.spawn(move || i)).collect::<Result<_, _>>()?;
+    /// assert_eq!(limiter.queued(), 2); // the first call holds the turn
+    /// for task in tasks {
+    ///     task.await.unwrap()?;
+    /// }
+    /// assert_eq!(limiter.queued(), 0);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn queued(&self) -> usize {
         let s = self.inner.lock();
         s.queue
@@ -274,6 +398,20 @@ impl RateLimiter {
     }
 
     /// Whether [`close`](Self::close) was called (or every handle dropped).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::RateLimiter;
+    ///
+    /// let limiter = RateLimiter::new(1, Duration::from_secs(1))?;
+    /// let clone = limiter.clone(); // shares the queue
+    /// assert!(!clone.is_closed());
+    /// limiter.close();
+    /// assert!(clone.is_closed());
+    /// # Ok::<(), periodic::Error>(())
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.inner.lock().closed
     }
