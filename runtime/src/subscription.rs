@@ -214,6 +214,17 @@ impl<T> Subscription<T> {
 
     /// Names the subscription in its log events (a dropped value's `warn!`). Default: the
     /// timer's name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// let timer = Timer::new(Duration::from_secs(1), || 0.5f64);
+    /// let feed = timer.subscribe_bounded(10).named("metrics-sink");
+    /// assert_eq!(feed.name(), "metrics-sink");
+    /// ```
     pub fn named(self, name: impl Into<String>) -> Self {
         *self
             .feed
@@ -224,22 +235,97 @@ impl<T> Subscription<T> {
     }
 
     /// The subscription's name: the one given with [`named`](Self::named), or the timer's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// let timer = Timer::builder(Duration::from_secs(1), || ()).name("heartbeat").build()?;
+    /// assert_eq!(timer.subscribe().name(), "heartbeat");
+    /// assert_eq!(timer.subscribe().named("audit").name(), "audit");
+    /// # Ok::<(), periodic::Error>(())
+    /// ```
     pub fn name(&self) -> String {
         self.feed.label().to_string()
     }
 
-    /// How many items are buffered, the end-of-stream and error markers included.
+    /// How many items are buffered, the end-of-stream and error markers included. The seed's
+    /// `qsize`: watch it to shed load with [`drop_oldest`](Self::drop_oldest).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::new(Duration::from_secs(1), [1, 2, 3].into_iter());
+    /// let mut feed = timer.subscribe();
+    /// assert_eq!(feed.len(), 0);
+    /// timer.start()?;
+    /// timer.wait().await?; // the run ended: three values and the end are buffered
+    /// assert_eq!(feed.len(), 4);
+    /// feed.recv().await;
+    /// assert_eq!(feed.len(), 3);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn len(&self) -> usize {
         self.feed.lock().items.len()
     }
 
     /// Whether nothing is buffered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::new(Duration::from_secs(1), || "tick");
+    /// let mut feed = timer.subscribe();
+    /// assert!(feed.is_empty());
+    /// timer.start()?;
+    /// timer.join().await?;
+    /// assert!(!feed.is_empty());
+    /// assert_eq!(feed.recv().await.transpose()?, Some("tick"));
+    /// assert!(feed.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// How many values a full bounded queue dropped, or [`drop_oldest`](Self::drop_oldest)
     /// shed.
+    ///
+    /// A value evicted from a full bounded queue to make room for an error or the end of the
+    /// stream is not counted here (and not logged): only a value arriving at a full queue is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::new(Duration::from_secs(1), || "sample");
+    /// let feed = timer.subscribe_bounded(2);
+    /// timer.start()?;
+    /// timer.wait().hit_count(5).await?; // 5 values into a queue of 2
+    /// assert_eq!(feed.dropped_count(), 3);
+    /// assert_eq!(feed.drop_oldest(1), 1); // shed from the consumer side
+    /// assert_eq!(feed.dropped_count(), 4);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn dropped_count(&self) -> u64 {
         self.feed.lock().dropped
     }
@@ -286,6 +372,30 @@ impl<T> Subscription<T> {
 
     /// Stops the feed from any thread: no new values are queued; the buffered ones can still
     /// be received, then the stream ends. Idempotent. Dropping the subscription also closes it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::new(Duration::from_secs(1), 1..);
+    /// let mut feed = timer.subscribe();
+    /// timer.start()?;
+    /// timer.wait().hit_count(2).await?;
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| feed.close()); // from a plain thread
+    /// });
+    /// timer.wait().hit_count(4).await?; // later ticks are not queued
+    /// assert_eq!(feed.recv().await.transpose()?, Some(1));
+    /// assert_eq!(feed.recv().await.transpose()?, Some(2));
+    /// assert!(feed.recv().await.is_none());
+    /// assert!(timer.is_running()); // the timer goes on
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn close(&self) {
         self.feed.closed.store(true, Ordering::Release);
         self.feed.lock().finished = true;
@@ -299,6 +409,29 @@ impl<T> Subscription<T> {
     /// # Cancel safety
     ///
     /// Cancel safe: an item is removed from the queue only when `recv` returns it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{OnError, Timer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// // Two good ticks, then a failure that stops the timer.
+    /// let readings = [Ok(20), Ok(21), Err("sensor unplugged")].into_iter();
+    /// let timer = Timer::builder(Duration::from_secs(1), readings)
+    ///     .on_error(OnError::Stop)
+    ///     .build()?;
+    /// let mut feed = timer.subscribe();
+    /// timer.start()?;
+    /// assert_eq!(feed.recv().await.transpose()?, Some(20));
+    /// assert_eq!(feed.recv().await.transpose()?, Some(21));
+    /// assert!(feed.recv().await.unwrap().is_err()); // the failed tick
+    /// assert!(feed.recv().await.is_none()); // then the end
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn recv(&mut self) -> Option<Result<T, Error>> {
         std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
