@@ -184,7 +184,17 @@ impl fmt::Debug for TimerGroup {
 }
 
 impl TimerGroup {
-    /// An empty, stopped group.
+    /// An empty, stopped group. The name appears in its `Debug` output and errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use periodic::TimerGroup;
+    ///
+    /// let group = TimerGroup::new("caches");
+    /// assert!(group.is_empty());
+    /// assert!(!group.is_running());
+    /// ```
     pub fn new(name: impl Into<String>) -> Self {
         TimerGroup {
             inner: Arc::new(Inner {
@@ -204,16 +214,49 @@ impl TimerGroup {
     }
 
     /// The group's name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let group = periodic::TimerGroup::new("caches");
+    /// assert_eq!(group.name(), "caches");
+    /// ```
     pub fn name(&self) -> &str {
         &self.inner.name
     }
 
     /// The members' names, in insertion order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Timer, TimerGroup};
+    ///
+    /// let group = TimerGroup::new("caches");
+    /// group.add(Timer::builder(Duration::from_secs(60), || ()).name("prune").build()?)?;
+    /// group.add(Timer::builder(Duration::from_secs(5), || 1).name("refresh").build()?)?;
+    /// assert_eq!(group.names(), ["prune", "refresh"]);
+    /// # Ok::<(), periodic::Error>(())
+    /// ```
     pub fn names(&self) -> Vec<String> {
         self.members().iter().map(|m| m.name().to_owned()).collect()
     }
 
     /// How many members the group has.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Timer, TimerGroup};
+    ///
+    /// let group = TimerGroup::new("g");
+    /// group.add(Timer::new(Duration::from_secs(1), || 1u8))?;
+    /// group.add(Timer::new(Duration::from_secs(1), || "two"))?;
+    /// assert_eq!(group.len(), 2);
+    /// # Ok::<(), periodic::Error>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.inner
             .members
@@ -223,6 +266,19 @@ impl TimerGroup {
     }
 
     /// Whether the group has no members.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Timer, TimerGroup};
+    ///
+    /// let group = TimerGroup::new("g");
+    /// assert!(group.is_empty());
+    /// group.add(Timer::new(Duration::from_secs(1), || ()))?;
+    /// assert!(!group.is_empty());
+    /// # Ok::<(), periodic::Error>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -234,6 +290,29 @@ impl TimerGroup {
     ///
     /// The error of the timer's [`start`](Timer::start) if the group runs and the timer cannot
     /// start; the timer is then not added.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Timer, TimerGroup};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let group = TimerGroup::new("g");
+    /// group.start()?;
+    /// let late = Timer::new(Duration::from_secs(1), || "late");
+    /// group.add(late.clone())?; // keep a clone to read its values
+    /// assert!(late.is_running()); // the group runs, so it was started
+    /// assert_eq!(late.wait().hit_count(1).await?, Some("late"));
+    ///
+    /// // A member that cannot start is refused.
+    /// let broken = Timer::new(Duration::ZERO, || ());
+    /// assert!(group.add(broken).is_err());
+    /// assert_eq!(group.len(), 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn add<T: Clone + Send + Sync + 'static>(&self, timer: Timer<T>) -> Result<(), Error> {
         let running = self
             .inner
@@ -258,6 +337,25 @@ impl TimerGroup {
     /// # Errors
     ///
     /// The first member's start error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Timer, TimerGroup};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let ok = Timer::new(Duration::from_secs(1), || ());
+    /// let group = TimerGroup::new("g");
+    /// group.add(ok.clone())?;
+    /// group.add(Timer::new(Duration::ZERO, || ()))?; // a zero period fails at start
+    /// assert!(group.start().is_err());
+    /// tokio::time::sleep(Duration::from_millis(1)).await; // the stop completes on its task
+    /// assert!(!ok.is_running()); // what this call started was stopped again
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn start(&self) -> Result<(), Error> {
         let mut running = self
             .inner
@@ -283,6 +381,26 @@ impl TimerGroup {
     }
 
     /// Whether the group was started and every member is running.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Timer, TimerGroup};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let member = Timer::new(Duration::from_secs(1), || ());
+    /// let group = TimerGroup::new("g");
+    /// group.add(member.clone())?;
+    /// assert!(!group.is_running());
+    /// group.start()?;
+    /// assert!(group.is_running());
+    /// member.cancel().await; // one member stopped on its own
+    /// assert!(!group.is_running());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn is_running(&self) -> bool {
         *self
             .inner
@@ -293,6 +411,26 @@ impl TimerGroup {
     }
 
     /// Cancels every member concurrently and returns once all their tasks are gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Timer, TimerGroup};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let a = Timer::new(Duration::from_secs(1), || 1);
+    /// let b = Timer::new(Duration::from_secs(1), || 2);
+    /// let group = TimerGroup::new("g");
+    /// group.add(a.clone())?;
+    /// group.add(b.clone())?;
+    /// group.start()?;
+    /// group.cancel_all().await;
+    /// assert!(!a.is_running() && !b.is_running());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn cancel_all(&self) {
         *self
             .inner
@@ -303,7 +441,31 @@ impl TimerGroup {
         join_all(members.iter().map(|m| m.cancel())).await;
     }
 
-    /// Shuts every member down concurrently: in-flight ticks may finish within `grace`.
+    /// Shuts every member down concurrently: in-flight ticks may finish within `grace` (see
+    /// [`Timer::shutdown`]). Returns once every member's task is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Timer, TimerGroup};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let export = Timer::new(Duration::from_secs(60), || async {
+    ///     tokio::time::sleep(Duration::from_secs(2)).await; // a slow export
+    ///     "exported"
+    /// });
+    /// let group = TimerGroup::new("g");
+    /// group.add(export.clone())?;
+    /// group.start()?;
+    /// tokio::task::yield_now().await; // the first export is now in flight
+    /// group.shutdown(Duration::from_secs(5)).await;
+    /// assert_eq!(export.last_result(), Some("exported")); // it was allowed to finish
+    /// assert!(!group.is_running());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn shutdown(&self, grace: Duration) {
         *self
             .inner
@@ -315,6 +477,27 @@ impl TimerGroup {
     }
 
     /// Waits for a condition on every member (AND); configure and `.await` the [`GroupWait`].
+    /// Without a condition, it waits until every member has stopped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Timer, TimerGroup};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let fast = Timer::new(Duration::from_secs(1), || ());
+    /// let slow = Timer::new(Duration::from_secs(10), || ());
+    /// let group = TimerGroup::new("g");
+    /// group.add(fast.clone())?;
+    /// group.add(slow.clone())?;
+    /// group.start()?;
+    /// group.wait().hit_count(2).await?; // the slow member's second tick is at 10 s
+    /// assert!(fast.hit_count() >= 2 && slow.hit_count() == 2);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn wait(&self) -> GroupWait {
         GroupWait {
             group: self.clone(),
@@ -331,6 +514,27 @@ impl TimerGroup {
     /// # Errors
     ///
     /// The first member error to occur.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Timer, TimerGroup};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let a = Timer::new(Duration::from_secs(3600), || 1);
+    /// let b = Timer::new(Duration::from_secs(3600), || 2);
+    /// let group = TimerGroup::new("caches");
+    /// group.add(a.clone())?;
+    /// group.add(b.clone())?;
+    /// group.start()?;
+    /// group.wait().hit_count(1).await?;
+    /// group.trigger().await?; // invalidate every cache now
+    /// assert_eq!((a.hit_count(), b.hit_count()), (2, 2));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn trigger(&self) -> Result<(), Error> {
         let members = self.members();
         gather(members.iter().map(|m| m.trigger()), true)
@@ -340,6 +544,27 @@ impl TimerGroup {
 
     /// Triggers every member concurrently and returns each member's outcome, in insertion
     /// order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Timer, TimerGroup};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let stopped = Timer::builder(Duration::from_secs(1), || ()).name("stopped").build()?;
+    /// let group = TimerGroup::new("g");
+    /// group.add(Timer::builder(Duration::from_secs(1), || ()).name("live").build()?)?;
+    /// group.add(stopped.clone())?;
+    /// group.start()?;
+    /// stopped.cancel().await;
+    /// let outcomes = group.trigger_each().await;
+    /// assert!(outcomes[0].result.is_ok());
+    /// assert!(matches!(outcomes[1].result, Err(periodic::Error::NotRunning { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn trigger_each(&self) -> Vec<MemberOutcome> {
         let members = self.members();
         let results = join_all(members.iter().map(|m| m.trigger())).await;
@@ -355,6 +580,22 @@ impl TimerGroup {
     /// [`Error::Blocking`] on a thread inside a tokio runtime context (nothing changes then);
     /// otherwise the first member's error, after every member was asked to stop —
     /// [`Error::Timeout`] if they are not all stopped in time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Timer, TimerGroup};
+    ///
+    /// let runtime = tokio::runtime::Runtime::new().unwrap();
+    /// let group = TimerGroup::new("g");
+    /// group.add(Timer::new(Duration::from_millis(10), || 1)).unwrap();
+    /// group.add(Timer::new(Duration::from_millis(10), || "two")).unwrap();
+    /// runtime.block_on(async { group.start() }).unwrap();
+    /// // Here, on a plain thread (a signal handler, a sync request handler):
+    /// group.cancel_blocking(Duration::from_secs(5)).unwrap();
+    /// assert!(!group.is_running());
+    /// ```
     pub fn cancel_blocking(&self, timeout: Duration) -> Result<(), Error> {
         if tokio::runtime::Handle::try_current().is_ok() {
             return Err(Error::Blocking {
@@ -466,12 +707,49 @@ pub struct GroupWait {
 
 impl GroupWait {
     /// Wait for `n` more ticks of every member.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Timer, TimerGroup};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let member = Timer::new(Duration::from_secs(1), || ());
+    /// let group = TimerGroup::new("g");
+    /// group.add(member.clone())?;
+    /// group.start()?;
+    /// group.wait().hit_count(1).await?;
+    /// group.wait().hits(2).await?; // two more, counted from now
+    /// assert_eq!(member.hit_count(), 3);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn hits(mut self, n: u64) -> Self {
         self.condition = Condition::Hits(n);
         self
     }
 
     /// Wait until every member's hit count reaches `n`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Timer, TimerGroup};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let group = TimerGroup::new("warm-up");
+    /// group.add(Timer::new(Duration::from_secs(5), || "db"))?;
+    /// group.add(Timer::new(Duration::from_secs(60), || "config"))?;
+    /// group.start()?;
+    /// let outcomes = group.wait().hit_count(1).await?; // gate startup on every first tick
+    /// assert!(outcomes.iter().all(|o| o.result.is_ok()));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn hit_count(mut self, n: u64) -> Self {
         self.condition = Condition::HitCount(n);
         self
@@ -480,12 +758,56 @@ impl GroupWait {
     /// One bound for the whole group (every member shares the same deadline): exceeding it is
     /// [`Error::Timeout`] for a wait with a condition; an idle wait returns `Ok` instead, as
     /// [`Timer::wait`] does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Error, Timer, TimerGroup};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let group = TimerGroup::new("g");
+    /// group.add(Timer::new(Duration::from_secs(1), || ()))?;
+    /// group.add(Timer::new(Duration::from_secs(60), || ()))?;
+    /// group.start()?;
+    /// // The second member needs 60 s for its second tick.
+    /// let late = group.wait().hit_count(2).timeout(Duration::from_secs(5)).await;
+    /// assert!(matches!(late, Err(Error::Timeout(_))));
+    /// assert!(group.is_running()); // a timed-out wait leaves the members running
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
 
     /// Collect each member's error in its [`MemberOutcome`] instead of failing fast.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Timer, TimerGroup};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let group = TimerGroup::new("g");
+    /// group.add(Timer::builder(Duration::from_secs(1), || 1).name("ok").build()?)?;
+    /// group.add(
+    ///     Timer::builder(Duration::from_secs(1), || Err::<u8, _>(std::io::Error::other("down")))
+    ///         .name("down")
+    ///         .build()?,
+    /// )?;
+    /// group.start()?;
+    /// // Without `collect_errors`, the wait would fail with the first error.
+    /// let outcomes = group.wait().hits(1).collect_errors().await?;
+    /// assert!(outcomes[0].result.is_ok());
+    /// assert!(outcomes[1].result.is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn collect_errors(mut self) -> Self {
         self.collect_errors = true;
         self

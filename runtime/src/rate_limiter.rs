@@ -278,8 +278,10 @@ impl RateLimiter {
     ///
     /// let api = RateLimiter::new(100, Duration::from_secs(60))?; // 100 calls a minute
     /// assert_eq!((api.rate(), api.per()), (100, Duration::from_secs(60)));
-    /// assert!(matches!(RateLimiter::new(0, Duration::from_secs(1)), Err(Error::InvalidConfig(_))));
-    /// assert!(matches!(RateLimiter::new(1, Duration::ZERO), Err(Error::InvalidConfig(_))));
+    /// let no_rate = RateLimiter::new(0, Duration::from_secs(1));
+    /// assert!(matches!(no_rate, Err(Error::InvalidConfig(_))));
+    /// let no_window = RateLimiter::new(1, Duration::ZERO);
+    /// assert!(matches!(no_window, Err(Error::InvalidConfig(_))));
     /// # Ok::<(), Error>(())
     /// ```
     pub fn new(rate: usize, per: Duration) -> Result<Self, Error> {
