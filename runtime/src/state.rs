@@ -28,13 +28,36 @@ pub struct State<S: ?Sized>(Arc<S>);
 
 impl<S> State<S> {
     /// Wraps a value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use periodic::State;
+    ///
+    /// let greeting = State::new(String::from("hello"));
+    /// assert_eq!(greeting.len(), 5); // derefs to the value
+    /// ```
     pub fn new(value: S) -> Self {
         State(Arc::new(value))
     }
 }
 
 impl<S: ?Sized> State<S> {
-    /// The shared `Arc` inside.
+    /// The shared `Arc` inside. [`State::from`] an `Arc` is the way back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use periodic::State;
+    ///
+    /// let state = State::new(vec![1, 2, 3]);
+    /// let copy = state.clone();
+    /// let arc: Arc<Vec<i32>> = state.into_arc();
+    /// assert_eq!(Arc::strong_count(&arc), 2); // `copy` shares it
+    /// let back = State::from(arc);
+    /// assert_eq!(*back, *copy);
+    /// ```
     pub fn into_arc(self) -> Arc<S> {
         self.0
     }
