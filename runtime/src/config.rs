@@ -69,9 +69,67 @@ use std::fmt;
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// The next tick fires `period` after the previous tick finishes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    /// use periodic::{Mode, Timer};
+    /// use tokio::time::Instant;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let origin = Instant::now();
+    /// let starts = Arc::new(Mutex::new(Vec::new()));
+    /// let log = starts.clone();
+    /// let timer = Timer::builder(Duration::from_secs(10), move || {
+    ///     log.lock().unwrap().push(origin.elapsed().as_secs());
+    ///     tokio::time::sleep(Duration::from_secs(3)) // each tick takes 3 s
+    /// })
+    /// .mode(Mode::FixedDelay)
+    /// .build()?;
+    /// timer.start()?;
+    /// timer.wait().hit_count(3).await?;
+    /// assert_eq!(*starts.lock().unwrap(), [0, 13, 26]); // 10 s after each finish
+    /// # Ok(())
+    /// # }
+    /// ```
     #[default]
     FixedDelay,
     /// Tick `n` is due at `anchor + n·period`; missed slots are skipped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    /// use periodic::{Mode, Timer};
+    /// use tokio::time::Instant;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let origin = Instant::now();
+    /// let starts = Arc::new(Mutex::new(Vec::new()));
+    /// let log = starts.clone();
+    /// let timer = Timer::builder(Duration::from_secs(10), move || {
+    ///     let mut starts = log.lock().unwrap();
+    ///     starts.push(origin.elapsed().as_secs());
+    ///     // The second tick takes 25 s, the others 1 s.
+    ///     let work = if starts.len() == 2 { 25 } else { 1 };
+    ///     tokio::time::sleep(Duration::from_secs(work))
+    /// })
+    /// .mode(Mode::FixedRate)
+    /// .build()?;
+    /// timer.start()?;
+    /// timer.wait().hit_count(4).await?;
+    /// // The slots at 20 and 30 s were missed (the second tick ended at 35 s): skipped, not
+    /// // run late; the grid is kept.
+    /// assert_eq!(*starts.lock().unwrap(), [0, 10, 40, 50]);
+    /// assert_eq!(timer.stats().skipped, 2);
+    /// # Ok(())
+    /// # }
+    /// ```
     FixedRate,
 }
 
@@ -116,9 +174,54 @@ impl fmt::Display for Mode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum OnError {
     /// Keep the schedule going.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{OnError, Timer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::builder(Duration::from_secs(1), || -> Result<(), std::io::Error> {
+    ///     Err(std::io::Error::other("still down"))
+    /// })
+    /// .on_error(OnError::Continue)
+    /// .build()?;
+    /// timer.start()?;
+    /// assert!(timer.join().await.is_err());
+    /// assert!(timer.join().await.is_err()); // it tried again a second later
+    /// assert_eq!(timer.stats().errors, 2);
+    /// assert!(timer.is_running());
+    /// # Ok(())
+    /// # }
+    /// ```
     #[default]
     Continue,
-    /// Stop the timer (the seed's behavior).
+    /// Stop the timer (the seed's behavior). The run ends with
+    /// [`StopReason::Failed`](crate::StopReason::Failed).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{OnError, StopReason, Timer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::builder(Duration::from_secs(1), || -> Result<(), std::io::Error> {
+    ///     Err(std::io::Error::other("corrupt input"))
+    /// })
+    /// .on_error(OnError::Stop)
+    /// .build()?;
+    /// timer.start()?;
+    /// assert!(timer.join().await.is_err());
+    /// timer.cancel().await; // returns once the run is over
+    /// assert!(matches!(timer.last_stop(), Some(StopReason::Failed(_))));
+    /// assert_eq!(timer.stats().ticks, 1); // no second call
+    /// # Ok(())
+    /// # }
+    /// ```
     Stop,
 }
 
