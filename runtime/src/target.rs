@@ -29,6 +29,26 @@
 //! [`spawn_blocking`](https://docs.rs/tokio/latest/tokio/task/fn.spawn_blocking.html).
 //! Because a sync call cannot be interrupted, a tick [`timeout`](crate::TimerBuilder::timeout)
 //! applies to async targets and streams only.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::time::Duration;
+//! use periodic::Timer;
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() -> Result<(), periodic::Error> {
+//! let period = Duration::from_secs(1);
+//! // A `Result<u8, String>` fits two shapes: name `T` to choose.
+//! let failing = Timer::<u8>::new(period, || Err::<u8, String>("no".into()));
+//! let whole = Timer::<Result<u8, String>>::new(period, || Err::<u8, String>("no".into()));
+//! failing.start()?;
+//! whole.start()?;
+//! assert!(failing.join().await.is_err()); // the `Err` is a failed tick
+//! assert_eq!(whole.join().await?, Err("no".to_owned())); // the `Err` is the value
+//! # Ok(())
+//! # }
+//! ```
 
 use std::any::Any;
 use std::future::Future;
@@ -42,30 +62,184 @@ use crate::error::BoxError;
 
 /// Marker types that tell the shapes of target apart for [`IntoTarget`].
 ///
-/// You never name these; type inference picks the one that fits.
+/// You never name these; type inference picks the one that fits. Naming one (as the second
+/// type argument of [`Timer::new`](crate::Timer::new)) states which shape a target is, which
+/// the examples below use to show each shape.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use periodic::Timer;
+/// use periodic::target::marker;
+///
+/// // Inferred and named: the same timer.
+/// let inferred = Timer::new(Duration::from_secs(1), || 1u8);
+/// let named = Timer::new::<marker::Value>(Duration::from_secs(1), || 1u8);
+/// assert_eq!(inferred.period(), named.period());
+/// ```
 pub mod marker {
     /// A sync function returning a value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Timer, target::marker};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::new::<marker::Value>(Duration::from_secs(1), || 42u32);
+    /// timer.start()?;
+    /// assert_eq!(timer.join().await?, 42);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[derive(Debug)]
     pub struct Value;
     /// A sync function returning `Result<T, E>`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Timer, target::marker};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let read = || std::fs::read_to_string("/no/such/file");
+    /// let timer = Timer::new::<marker::Fallible>(Duration::from_secs(1), read);
+    /// timer.start()?;
+    /// assert!(timer.join().await.is_err()); // the io::Error is a failed tick
+    /// # Ok(())
+    /// # }
+    /// ```
     #[derive(Debug)]
     pub struct Fallible;
     /// An async function (or closure returning a future) with a value output.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Timer, target::marker};
+    ///
+    /// async fn fetch() -> &'static str {
+    ///     "fresh"
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::new::<marker::AsyncValue>(Duration::from_secs(1), fetch);
+    /// timer.start()?;
+    /// assert_eq!(timer.join().await?, "fresh");
+    /// # Ok(())
+    /// # }
+    /// ```
     #[derive(Debug)]
     pub struct AsyncValue;
     /// An async function (or closure returning a future) with a `Result<T, E>` output.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Timer, target::marker};
+    ///
+    /// async fn poll() -> Result<u16, std::io::Error> {
+    ///     Ok(200)
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::new::<marker::AsyncFallible>(Duration::from_secs(1), poll);
+    /// timer.start()?;
+    /// assert_eq!(timer.join().await?, 200); // the `Ok` value
+    /// # Ok(())
+    /// # }
+    /// ```
     #[derive(Debug)]
     pub struct AsyncFallible;
     /// A stream of values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{StopReason, Timer, target::marker};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let items = tokio_stream::iter(["a", "b"]);
+    /// let timer = Timer::new::<marker::StreamValue>(Duration::from_secs(1), items);
+    /// timer.start()?;
+    /// timer.wait().await?; // one item per tick, then the end of the stream stops it
+    /// assert_eq!((timer.hit_count(), timer.last_result()), (2, Some("b")));
+    /// assert!(matches!(timer.last_stop(), Some(StopReason::Exhausted)));
+    /// # Ok(())
+    /// # }
+    /// ```
     #[derive(Debug)]
     pub struct StreamValue;
     /// A stream of `Result<T, E>`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Timer, target::marker};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let items = tokio_stream::iter([Ok(1), Err("bad frame"), Ok(3)]);
+    /// let timer = Timer::new::<marker::StreamFallible>(Duration::from_secs(1), items);
+    /// timer.start()?;
+    /// assert_eq!(timer.join().await?, 1);
+    /// assert!(timer.join().await.is_err()); // an `Err` item is a failed tick
+    /// assert_eq!(timer.join().await?, 3);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[derive(Debug)]
     pub struct StreamFallible;
     /// An iterator of values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Timer, target::marker};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let timer = Timer::new::<marker::IterValue>(Duration::from_secs(1), 1..=3);
+    /// timer.start()?;
+    /// timer.wait().await?; // one item per tick, then the end stops it
+    /// assert_eq!(timer.last_result(), Some(3));
+    /// # Ok(())
+    /// # }
+    /// ```
     #[derive(Debug)]
     pub struct IterValue;
     /// An iterator of `Result<T, E>`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Timer, target::marker};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let lines = ["1", "x", "3"].into_iter().map(str::parse::<u8>);
+    /// let timer = Timer::<u8>::new::<marker::IterFallible>(Duration::from_secs(1), lines);
+    /// timer.start()?;
+    /// assert_eq!(timer.join().await?, 1);
+    /// assert!(timer.join().await.is_err()); // "x" does not parse
+    /// assert_eq!(timer.join().await?, 3);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[derive(Debug)]
     pub struct IterFallible;
 }
