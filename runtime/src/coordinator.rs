@@ -30,6 +30,21 @@ use std::time::{Duration, SystemTime};
 use crate::BoxError;
 
 /// A boxed, sendable future, as returned by [`Coordinator`]'s methods.
+///
+/// # Examples
+///
+/// ```
+/// use periodic::{BoxError, BoxFuture};
+///
+/// fn ping() -> BoxFuture<'static, Result<(), BoxError>> {
+///     Box::pin(async { Ok(()) })
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// assert!(ping().await.is_ok());
+/// # }
+/// ```
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// One slot of a coordinated job: the `index`-th period since the UNIX epoch (shifted by the
@@ -214,19 +229,151 @@ impl RunRecord {
 /// ```
 pub trait Coordinator: Send + Sync + 'static {
     /// This replica's identity, as recorded with the slots it claims.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use std::sync::Mutex;
+    /// # use periodic::{BoxError, BoxFuture, Coordinator, RunOutcome, RunRecord, Slot};
+    /// # /// Claims and run records in memory: every "replica" is in this process.
+    /// # #[derive(Default)]
+    /// # struct InMemory { claims: Mutex<Vec<(String, u64)>>, runs: Mutex<Vec<(u64, RunOutcome)>> }
+    /// # impl Coordinator for InMemory {
+    /// #     fn owner(&self) -> &str { "replica-a" }
+    /// #     fn prepare(&self) -> BoxFuture<'_, Result<(), BoxError>> { Box::pin(async { Ok(()) }) }
+    /// #     fn claim<'a>(&'a self, slot: &'a Slot) -> BoxFuture<'a, Result<bool, BoxError>> {
+    /// #         let mut claims = self.claims.lock().unwrap();
+    /// #         let key = (slot.job.to_string(), slot.index);
+    /// #         let fresh = !claims.contains(&key);
+    /// #         if fresh { claims.push(key); }
+    /// #         Box::pin(async move { Ok(fresh) })
+    /// #     }
+    /// #     fn record<'a>(&'a self, slot: &'a Slot, run: &'a RunRecord) -> BoxFuture<'a, Result<(), BoxError>> {
+    /// #         self.runs.lock().unwrap().push((slot.index, run.outcome.clone()));
+    /// #         Box::pin(async { Ok(()) })
+    /// #     }
+    /// # }
+    /// let store = InMemory::default();
+    /// assert_eq!(store.owner(), "replica-a");
+    /// // An `Arc` of a coordinator, even of a `dyn Coordinator`, is a coordinator too.
+    /// let shared: Arc<dyn Coordinator> = Arc::new(store);
+    /// assert_eq!(shared.owner(), "replica-a");
+    /// ```
     fn owner(&self) -> &str;
 
     /// Checks that the store is reachable and ready (creating a table, for instance). Called
     /// once when a coordinated timer starts; an error there fails the start.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Mutex;
+    /// # use periodic::{BoxError, BoxFuture, Coordinator, RunOutcome, RunRecord, Slot};
+    /// # /// Claims and run records in memory: every "replica" is in this process.
+    /// # #[derive(Default)]
+    /// # struct InMemory { claims: Mutex<Vec<(String, u64)>>, runs: Mutex<Vec<(u64, RunOutcome)>> }
+    /// # impl Coordinator for InMemory {
+    /// #     fn owner(&self) -> &str { "replica-a" }
+    /// #     fn prepare(&self) -> BoxFuture<'_, Result<(), BoxError>> { Box::pin(async { Ok(()) }) }
+    /// #     fn claim<'a>(&'a self, slot: &'a Slot) -> BoxFuture<'a, Result<bool, BoxError>> {
+    /// #         let mut claims = self.claims.lock().unwrap();
+    /// #         let key = (slot.job.to_string(), slot.index);
+    /// #         let fresh = !claims.contains(&key);
+    /// #         if fresh { claims.push(key); }
+    /// #         Box::pin(async move { Ok(fresh) })
+    /// #     }
+    /// #     fn record<'a>(&'a self, slot: &'a Slot, run: &'a RunRecord) -> BoxFuture<'a, Result<(), BoxError>> {
+    /// #         self.runs.lock().unwrap().push((slot.index, run.outcome.clone()));
+    /// #         Box::pin(async { Ok(()) })
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let store = InMemory::default();
+    /// assert!(store.prepare().await.is_ok()); // nothing to create in memory
+    /// # }
+    /// ```
     fn prepare(&self) -> BoxFuture<'_, Result<(), BoxError>>;
 
     /// Tries to claim `slot` for this replica: `Ok(true)` if this replica now owns it and must
     /// run it, `Ok(false)` if another replica claimed it first, `Err` if the store could not
     /// be asked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use std::sync::Mutex;
+    /// # use periodic::{BoxError, BoxFuture, Coordinator, RunOutcome, RunRecord, Slot};
+    /// # /// Claims and run records in memory: every "replica" is in this process.
+    /// # #[derive(Default)]
+    /// # struct InMemory { claims: Mutex<Vec<(String, u64)>>, runs: Mutex<Vec<(u64, RunOutcome)>> }
+    /// # impl Coordinator for InMemory {
+    /// #     fn owner(&self) -> &str { "replica-a" }
+    /// #     fn prepare(&self) -> BoxFuture<'_, Result<(), BoxError>> { Box::pin(async { Ok(()) }) }
+    /// #     fn claim<'a>(&'a self, slot: &'a Slot) -> BoxFuture<'a, Result<bool, BoxError>> {
+    /// #         let mut claims = self.claims.lock().unwrap();
+    /// #         let key = (slot.job.to_string(), slot.index);
+    /// #         let fresh = !claims.contains(&key);
+    /// #         if fresh { claims.push(key); }
+    /// #         Box::pin(async move { Ok(fresh) })
+    /// #     }
+    /// #     fn record<'a>(&'a self, slot: &'a Slot, run: &'a RunRecord) -> BoxFuture<'a, Result<(), BoxError>> {
+    /// #         self.runs.lock().unwrap().push((slot.index, run.outcome.clone()));
+    /// #         Box::pin(async { Ok(()) })
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let store = InMemory::default();
+    /// let slot = Slot::new("prune", 42, Duration::from_secs(3600), Duration::ZERO);
+    /// assert!(store.claim(&slot).await.unwrap()); // this replica runs slot 42
+    /// assert!(!store.claim(&slot).await.unwrap()); // any later claim of it fails
+    /// let next = Slot::new("prune", 43, Duration::from_secs(3600), Duration::ZERO);
+    /// assert!(store.claim(&next).await.unwrap());
+    /// # }
+    /// ```
     fn claim<'a>(&'a self, slot: &'a Slot) -> BoxFuture<'a, Result<bool, BoxError>>;
 
     /// Records how the run of a slot this replica claimed ended. A failure here is logged and
     /// otherwise ignored: the slot has run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::time::{Duration, SystemTime};
+    /// # use std::sync::Mutex;
+    /// # use periodic::{BoxError, BoxFuture, Coordinator, RunOutcome, RunRecord, Slot};
+    /// # /// Claims and run records in memory: every "replica" is in this process.
+    /// # #[derive(Default)]
+    /// # struct InMemory { claims: Mutex<Vec<(String, u64)>>, runs: Mutex<Vec<(u64, RunOutcome)>> }
+    /// # impl Coordinator for InMemory {
+    /// #     fn owner(&self) -> &str { "replica-a" }
+    /// #     fn prepare(&self) -> BoxFuture<'_, Result<(), BoxError>> { Box::pin(async { Ok(()) }) }
+    /// #     fn claim<'a>(&'a self, slot: &'a Slot) -> BoxFuture<'a, Result<bool, BoxError>> {
+    /// #         let mut claims = self.claims.lock().unwrap();
+    /// #         let key = (slot.job.to_string(), slot.index);
+    /// #         let fresh = !claims.contains(&key);
+    /// #         if fresh { claims.push(key); }
+    /// #         Box::pin(async move { Ok(fresh) })
+    /// #     }
+    /// #     fn record<'a>(&'a self, slot: &'a Slot, run: &'a RunRecord) -> BoxFuture<'a, Result<(), BoxError>> {
+    /// #         self.runs.lock().unwrap().push((slot.index, run.outcome.clone()));
+    /// #         Box::pin(async { Ok(()) })
+    /// #     }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let store = InMemory::default();
+    /// let slot = Slot::new("report", 7, Duration::from_secs(60), Duration::ZERO);
+    /// assert!(store.claim(&slot).await.unwrap());
+    /// let now = SystemTime::now();
+    /// let run = RunRecord::new(now, now + Duration::from_millis(40), RunOutcome::Ok);
+    /// store.record(&slot, &run).await.unwrap();
+    /// assert_eq!(*store.runs.lock().unwrap(), [(7, RunOutcome::Ok)]);
+    /// # }
+    /// ```
     fn record<'a>(
         &'a self,
         slot: &'a Slot,
