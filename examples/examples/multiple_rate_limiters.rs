@@ -3,12 +3,13 @@
 //!
 //! `cargo run --example multiple_rate_limiters` — about 2 seconds.
 
+use std::error::Error;
 use std::time::{Duration, Instant};
 
 use periodic::RateLimiter;
 
 #[tokio::main]
-async fn main() -> Result<(), periodic::Error> {
+async fn main() -> Result<(), Box<dyn Error>> {
     let api = RateLimiter::new(5, Duration::from_secs(1))?.named("api");
     let db = RateLimiter::new(20, Duration::from_secs(1))?.named("db");
     let started = Instant::now();
@@ -28,7 +29,8 @@ async fn main() -> Result<(), periodic::Error> {
         })?);
     }
     for handle in handles {
-        handle.await.expect("task")?;
+        // The first `?` for the spawned task (a panic), the second for the limiter.
+        handle.await??;
     }
     println!(
         "15 api calls (5/s) and 60 db writes (20/s) in {:.2}s",
