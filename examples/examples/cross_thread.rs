@@ -13,7 +13,40 @@ use std::error::Error;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use periodic::{Timer, TimerGroup};
+use periodic::{Subscription, Timer, TimerGroup};
+
+/// What a plain thread — here, an admin console — does with the timer, its group and a feed.
+fn admin(
+    sampler: &Timer<u32>,
+    group: &TimerGroup,
+    audit: Subscription<u32>,
+) -> Result<(), periodic::Error> {
+    // Reads work from anywhere.
+    let (last, count) = (sampler.last_result(), sampler.hit_count());
+    println!("thread: last sample {last:?}, {count} so far");
+
+    sampler.set_period(Duration::from_millis(50))?; // takes effect at once
+    std::thread::sleep(Duration::from_millis(300)); // the thread's own work meanwhile
+
+    // The seed's `trigger_threadsafe`: a fresh sample, from a call started now.
+    let fresh = sampler.trigger_blocking(Duration::from_secs(5))?;
+    println!("thread: trigger_blocking -> sample {fresh}");
+
+    // The seed's `feed.close_threadsafe()`: no more values are queued for this feed.
+    println!(
+        "thread: closing the audit feed, {} samples buffered",
+        audit.len()
+    );
+    audit.close();
+
+    // The seed's `group.cancel_threadsafe(timeout=5.0)`: returns once every task is gone.
+    group.cancel_blocking(Duration::from_secs(5))?;
+    println!(
+        "thread: group cancelled; sampler running: {}",
+        sampler.is_running()
+    );
+    Ok(())
+}
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error + Send + Sync>> {
@@ -49,29 +82,7 @@ async fn main() -> Result<(), Box<dyn Error + Send + Sync>> {
     // The plain thread. It reports back over a channel, so the runtime is never blocked.
     let (report, reported) = tokio::sync::oneshot::channel();
     std::thread::spawn(move || {
-        let outcome = (|| -> Result<(), periodic::Error> {
-            println!(
-                "thread: last sample {:?}, {} so far",
-                sampler.last_result(),
-                sampler.hit_count()
-            );
-            sampler.set_period(Duration::from_millis(50))?; // takes effect at once
-            std::thread::sleep(Duration::from_millis(300)); // the thread's own work meanwhile
-            let fresh = sampler.trigger_blocking(Duration::from_secs(5))?;
-            println!("thread: trigger_blocking -> sample {fresh}");
-            println!(
-                "thread: the audit feed has {} samples buffered; closing it",
-                audit.len()
-            );
-            audit.close(); // the seed's `feed.close_threadsafe()`
-            group.cancel_blocking(Duration::from_secs(5))?; // returns once every task is gone
-            println!(
-                "thread: group cancelled; sampler running: {}",
-                sampler.is_running()
-            );
-            Ok(())
-        })();
-        let _ = report.send(outcome);
+        let _ = report.send(admin(&sampler, &group, audit));
     });
 
     reported.await??;
