@@ -269,9 +269,17 @@ fn registrations() -> Vec<&'static dyn ErasedJob> {
 /// # Examples
 ///
 /// ```rust,standalone_crate
+/// #[periodic::every(10s)]
+/// fn sample() {}
+///
+/// #[periodic::every(1h, autostart = false)]
+/// fn audit() {}
+///
 /// for job in periodic::registry() {
 ///     println!("{} every {:?} ({}) at {}:{}", job.name, job.period, job.mode, job.file, job.line);
 /// }
+/// let names: Vec<_> = periodic::registry().into_iter().map(|job| job.name).collect();
+/// assert_eq!(names, ["audit", "sample"]); // sorted by name, `autostart = false` included
 /// ```
 pub fn registry() -> Vec<JobInfo> {
     registrations().iter().map(|j| j.spec().info()).collect()
@@ -284,6 +292,31 @@ pub fn registry() -> Vec<JobInfo> {
 /// # Errors
 ///
 /// See [`Configure::run_all`].
+///
+/// # Examples
+///
+/// ```rust,standalone_crate
+/// use std::time::Duration;
+/// use periodic::every;
+///
+/// #[every(30s)]
+/// async fn heartbeat() -> &'static str {
+///     "alive"
+/// }
+///
+/// #[every(1h, autostart = false)]
+/// fn rebuild_index() {}
+///
+/// #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// async fn main() -> Result<(), periodic::Error> {
+///     let jobs = periodic::run_all().await?;
+///     assert_eq!(jobs.names(), ["heartbeat"]); // `autostart = false` stays stopped
+///     assert_eq!(heartbeat.wait().hit_count(1).await?, Some("alive"));
+///     assert!(!rebuild_index.is_running());
+///     jobs.shutdown(Duration::from_secs(5)).await;
+///     Ok(())
+/// }
+/// ```
 pub async fn run_all() -> Result<TimerGroup, Error> {
     configure().run_all().await
 }
@@ -389,8 +422,15 @@ fn de_enabled<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D:
 ///     "db_refresh": { "period": "1m 30s", "mode": "fixed_rate" },
 ///     "prune": { "enabled": false }
 /// }"#).unwrap();
+/// assert_eq!(overrides.0["db_refresh"].period, Some(std::time::Duration::from_secs(90)));
+/// assert_eq!(overrides.0["prune"].enabled, Some(false));
 /// let builder = periodic::configure().overrides(overrides);
 /// # drop(builder);
+///
+/// // A bad value names the job and the key.
+/// let bad = serde_json::from_str::<periodic::Overrides>(r#"{ "prune": { "mode": "hourly" } }"#);
+/// let message = bad.unwrap_err().to_string();
+/// assert!(message.contains("job `prune`") && message.contains("`mode`"), "{message}");
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Overrides(pub BTreeMap<String, JobOverride>);
@@ -461,6 +501,37 @@ impl fmt::Debug for Configure {
 impl Configure {
     /// Provides state of type `S` to every job taking a `State<S>` parameter. Any number of
     /// types; a second value of the same type replaces the first.
+    ///
+    /// [`run_all`](Self::run_all) stores the values once its checks have passed, and they stay
+    /// for the life of the process (state is never removed): a job started later through its
+    /// handle finds them too.
+    ///
+    /// # Examples
+    ///
+    /// ```rust,standalone_crate
+    /// use periodic::{State, every};
+    ///
+    /// struct Config { region: &'static str }
+    /// struct Counter(std::sync::atomic::AtomicU32);
+    ///
+    /// #[every(10s)]
+    /// fn report(config: State<Config>, counter: State<Counter>) -> String {
+    ///     let n = counter.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    ///     format!("{}#{n}", config.region)
+    /// }
+    ///
+    /// #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// async fn main() -> Result<(), periodic::Error> {
+    ///     let jobs = periodic::configure()
+    ///         .state(Config { region: "eu-west" })
+    ///         .state(Counter(0.into()))
+    ///         .run_all()
+    ///         .await?;
+    ///     assert_eq!(report.wait().hit_count(2).await?, Some("eu-west#1".to_owned()));
+    ///     jobs.cancel_all().await;
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn state<S: Send + Sync + 'static>(mut self, value: S) -> Self {
         self.states.push((TypeId::of::<S>(), Arc::new(value)));
         self
@@ -470,19 +541,83 @@ impl Configure {
         self.overrides.entry(job.to_owned()).or_default()
     }
 
-    /// Overrides the period of the job named `job`.
+    /// Overrides the period of the job named `job`. A name that is no registered job makes
+    /// [`run_all`](Self::run_all) fail with [`Error::InvalidConfig`].
+    ///
+    /// # Examples
+    ///
+    /// ```rust,standalone_crate
+    /// use std::time::Duration;
+    ///
+    /// #[periodic::every(5s)]
+    /// fn refresh() {}
+    ///
+    /// #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// async fn main() -> Result<(), periodic::Error> {
+    ///     let minute = Duration::from_secs(60);
+    ///     let typo = periodic::configure().period("refesh", minute).run_all().await;
+    ///     assert!(matches!(typo, Err(periodic::Error::InvalidConfig(_))));
+    ///
+    ///     let jobs = periodic::configure().period("refresh", minute).run_all().await?;
+    ///     assert_eq!(refresh.period(), minute);
+    ///     jobs.cancel_all().await;
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn period(mut self, job: &str, period: Duration) -> Self {
         self.job(job).period = Some(period);
         self
     }
 
     /// Overrides the mode of the job named `job`.
+    ///
+    /// # Examples
+    ///
+    /// ```rust,standalone_crate
+    /// use periodic::Mode;
+    ///
+    /// #[periodic::every(1m)]
+    /// fn sample() {}
+    ///
+    /// #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// async fn main() -> Result<(), periodic::Error> {
+    ///     assert_eq!(sample.mode(), Mode::FixedDelay); // as declared
+    ///     let jobs = periodic::configure().mode("sample", Mode::FixedRate).run_all().await?;
+    ///     assert_eq!(sample.mode(), Mode::FixedRate);
+    ///     jobs.cancel_all().await;
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn mode(mut self, job: &str, mode: Mode) -> Self {
         self.job(job).mode = Some(mode);
         self
     }
 
-    /// Enables or disables the job named `job` for [`run_all`](Self::run_all).
+    /// Enables or disables the job named `job` for [`run_all`](Self::run_all). Enabling a job
+    /// declared with `autostart = false` starts it.
+    ///
+    /// # Examples
+    ///
+    /// ```rust,standalone_crate
+    /// #[periodic::every(1m)]
+    /// fn noisy() {}
+    ///
+    /// #[periodic::every(1h, autostart = false)]
+    /// fn backfill() {}
+    ///
+    /// #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// async fn main() -> Result<(), periodic::Error> {
+    ///     let jobs = periodic::configure()
+    ///         .enabled("noisy", false)
+    ///         .enabled("backfill", true)
+    ///         .run_all()
+    ///         .await?;
+    ///     assert_eq!(jobs.names(), ["backfill"]);
+    ///     assert!(!noisy.is_running());
+    ///     jobs.cancel_all().await;
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn enabled(mut self, job: &str, enabled: bool) -> Self {
         self.job(job).enabled = Some(enabled);
         self
@@ -490,6 +625,32 @@ impl Configure {
 
     /// Merges overrides from any `serde` source (see [`Overrides`]); a key given here replaces
     /// one given before.
+    ///
+    /// # Examples
+    ///
+    /// ```rust,standalone_crate
+    /// use std::time::Duration;
+    /// use periodic::Mode;
+    ///
+    /// #[periodic::every(5s)]
+    /// fn refresh() {}
+    ///
+    /// #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// async fn main() -> Result<(), periodic::Error> {
+    ///     // From a config file; any serde format works (JSON here).
+    ///     let file = r#"{ "refresh": { "period": "2m", "mode": "fixed_rate" } }"#;
+    ///     let overrides: periodic::Overrides = serde_json::from_str(file).unwrap();
+    ///     let jobs = periodic::configure()
+    ///         .period("refresh", Duration::from_secs(10)) // replaced by the file's value
+    ///         .overrides(overrides)
+    ///         .run_all()
+    ///         .await?;
+    ///     assert_eq!(refresh.period(), Duration::from_secs(120));
+    ///     assert_eq!(refresh.mode(), Mode::FixedRate);
+    ///     jobs.cancel_all().await;
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn overrides(mut self, overrides: Overrides) -> Self {
         for (job, o) in overrides.0 {
             let entry = self.job(&job);
@@ -504,7 +665,28 @@ impl Configure {
     /// `{PREFIX}_{JOB}_PERIOD` (humantime, e.g. `30s`), `{PREFIX}_{JOB}_MODE` (`fixed_delay` or
     /// `fixed_rate`) and `{PREFIX}_{JOB}_ENABLED` (`true`/`false`/`1`/`0`), where `JOB` is the
     /// job's name in upper case with every other character than letters and digits as `_`.
-    /// They override what was set in code.
+    /// They override what was set in code. A variable that does not parse makes
+    /// [`run_all`](Self::run_all) fail with [`Error::InvalidConfig`], naming it.
+    ///
+    /// # Examples
+    ///
+    /// ```rust,standalone_crate
+    /// use std::time::Duration;
+    ///
+    /// #[periodic::every(5s, name = "db-refresh")]
+    /// fn db_refresh() {}
+    ///
+    /// #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// async fn main() -> Result<(), periodic::Error> {
+    ///     // As if started with `MYAPP_DB_REFRESH_PERIOD=1m` (the `-` of the name becomes `_`).
+    ///     // SAFETY: no other thread reads the environment in this example.
+    ///     unsafe { std::env::set_var("MYAPP_DB_REFRESH_PERIOD", "1m") };
+    ///     let jobs = periodic::configure().env_prefix("MYAPP").run_all().await?;
+    ///     assert_eq!(db_refresh.period(), Duration::from_secs(60));
+    ///     jobs.cancel_all().await;
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn env_prefix(mut self, prefix: &str) -> Self {
         self.env_prefix = Some(prefix.to_owned());
         self
@@ -512,6 +694,30 @@ impl Configure {
 
     /// Starts only the jobs for which `filter` returns `true` (among those with `autostart`
     /// and not disabled).
+    ///
+    /// # Examples
+    ///
+    /// ```rust,standalone_crate
+    /// use std::time::Duration;
+    ///
+    /// #[periodic::every(1s)]
+    /// fn fast() {}
+    ///
+    /// #[periodic::every(1h)]
+    /// fn slow() {}
+    ///
+    /// #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// async fn main() -> Result<(), periodic::Error> {
+    ///     let jobs = periodic::configure()
+    ///         .filter(|job| job.period < Duration::from_secs(60))
+    ///         .run_all()
+    ///         .await?;
+    ///     assert_eq!(jobs.names(), ["fast"]);
+    ///     assert!(!slow.is_running());
+    ///     jobs.cancel_all().await;
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn filter(mut self, filter: impl Fn(&JobInfo) -> bool + Send + Sync + 'static) -> Self {
         self.filter = Some(Box::new(filter));
         self
@@ -533,6 +739,37 @@ impl Configure {
     /// # Errors
     ///
     /// As above; and [`Error::NoRuntime`] (wrapped in [`Error::Job`]) outside a runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```rust,standalone_crate
+    /// use std::time::Duration;
+    /// use periodic::Error;
+    ///
+    /// #[periodic::every(5s)]
+    /// fn refresh() -> u32 {
+    ///     7
+    /// }
+    ///
+    /// #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// async fn main() -> Result<(), Error> {
+    ///     let jobs = periodic::configure().run_all().await?;
+    ///     jobs.wait().hit_count(1).await?; // gate startup on every first tick
+    ///     assert_eq!(refresh.last_result(), Some(7));
+    ///
+    ///     // The jobs run: a second `run_all` refuses, naming the job.
+    ///     let again = periodic::configure().run_all().await.unwrap_err();
+    ///     match again {
+    ///         Error::Job { job, source, .. } => {
+    ///             assert_eq!(&*job, "refresh");
+    ///             assert!(matches!(*source, Error::AlreadyRunning { .. }));
+    ///         }
+    ///         other => panic!("unexpected {other:?}"),
+    ///     }
+    ///     jobs.shutdown(Duration::from_secs(5)).await;
+    ///     Ok(())
+    /// }
+    /// ```
     pub async fn run_all(mut self) -> Result<TimerGroup, Error> {
         let jobs = registrations();
         for pair in jobs.windows(2) {
