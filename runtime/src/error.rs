@@ -521,7 +521,35 @@ impl fmt::Display for Error {
 }
 
 impl StdError for Error {
-    /// For [`Error::Target`], the user's error itself (so `downcast_ref::<YourError>()` works).
+    /// For [`Error::Target`], the user's error itself (so `downcast_ref::<YourError>()` works);
+    /// for [`Error::Job`], the cause; `None` for the other variants.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::error::Error as _;
+    /// use std::time::Duration;
+    /// use periodic::{Error, Timer};
+    ///
+    /// #[derive(Debug)]
+    /// struct Quota;
+    /// impl std::fmt::Display for Quota {
+    ///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    ///         f.write_str("quota exceeded")
+    ///     }
+    /// }
+    /// impl std::error::Error for Quota {}
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), Error> {
+    /// let timer = Timer::new(Duration::from_secs(1), || Err::<u8, _>(Quota));
+    /// timer.start()?;
+    /// let err = timer.join().await.unwrap_err();
+    /// assert!(err.source().unwrap().is::<Quota>());
+    /// assert!(Error::Timeout(Duration::from_secs(1)).source().is_none());
+    /// # Ok(())
+    /// # }
+    /// ```
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match self {
             Error::Target { source, .. } => Some(&**source),

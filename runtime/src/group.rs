@@ -158,7 +158,9 @@ pub struct MemberOutcome {
 /// group.add(Timer::new(Duration::from_secs(60), || "pruned"))?;
 /// group.start()?;
 /// group.wait().hit_count(1).await?; // every member has ticked once
+/// assert!(group.is_running());
 /// group.cancel_all().await;
+/// assert!(!group.is_running());
 /// # Ok(())
 /// # }
 /// ```
