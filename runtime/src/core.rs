@@ -2,9 +2,11 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use futures_util::task::AtomicWaker;
 use tokio::sync::{Notify, oneshot};
 use tokio::time::Instant;
 
@@ -64,7 +66,7 @@ pub(crate) struct State<T> {
     pub(crate) mode: Mode,
     pub(crate) period_changed: bool,
     /// Why `start` must fail (a `Timer::new` with a zero period).
-    pub(crate) config_error: Option<Error>,
+    pub(crate) config_error: Option<Box<Error>>,
     /// The target, while no run owns it.
     pub(crate) target: Option<BoxTarget<T>>,
     /// `cancel_on`: present until the first start takes it.
@@ -78,7 +80,7 @@ pub(crate) struct State<T> {
     pub(crate) trigger: bool,
     /// The task running the current run, once it has started.
     pub(crate) task_id: Option<tokio::task::Id>,
-    pub(crate) last_stop: Option<StopReason>,
+    pub(crate) last_stop: Option<Box<StopReason>>,
 
     /// Served by the next tick to *start* (triggers).
     pub(crate) triggers: Vec<Waiter<T>>,
@@ -111,10 +113,15 @@ impl<T> State<T> {
 pub(crate) struct Core<T> {
     pub(crate) config: Config,
     state: Mutex<State<T>>,
-    /// Wakes the run's task: stop, trigger, period change.
-    pub(crate) control: Notify,
+    /// Set (after the state changed under the lock) when the run must look at its control
+    /// state: a stop, a trigger, a period change. Lets the run skip the lock on every tick.
+    pending: AtomicBool,
+    /// The run's task, woken by [`signal`](Self::signal).
+    run_waker: AtomicWaker,
     /// Wakes async waiters: a tick completed, a run ended.
-    pub(crate) events: Notify,
+    events: Notify,
+    /// How many async waiters are in [`until`](Self::until): a tick notifies only when some are.
+    listeners: AtomicUsize,
     /// Wakes blocking callers when a run ends.
     pub(crate) ended: Condvar,
 }
@@ -124,8 +131,10 @@ impl<T> Core<T> {
         Core {
             config,
             state: Mutex::new(state),
-            control: Notify::new(),
+            pending: AtomicBool::new(false),
+            run_waker: AtomicWaker::new(),
             events: Notify::new(),
+            listeners: AtomicUsize::new(0),
             ended: Condvar::new(),
         }
     }
@@ -154,6 +163,10 @@ impl<T> Core<T> {
 
     /// Waits until `check` returns `Some`, re-checking after every tick and every end of a run.
     pub(crate) async fn until<R>(&self, mut check: impl FnMut(&State<T>) -> Option<R>) -> R {
+        // Counted before the first check: a tick that changes the state after that check sees
+        // the count (its change and this check are ordered by the state lock) and notifies.
+        self.listeners.fetch_add(1, Ordering::SeqCst);
+        let _listening = Listening(&self.listeners);
         let notified = self.events.notified();
         tokio::pin!(notified);
         loop {
@@ -163,6 +176,37 @@ impl<T> Core<T> {
             }
             notified.as_mut().await;
             notified.set(self.events.notified());
+        }
+    }
+
+    /// Tells the run to look at its control state, which the caller has just changed under the
+    /// lock, and wakes its task.
+    pub(crate) fn signal(&self) {
+        self.pending.store(true, Ordering::Release);
+        self.run_waker.wake();
+    }
+
+    /// Whether [`signal`](Self::signal) was called since the last `take_signal`.
+    pub(crate) fn take_signal(&self) -> bool {
+        self.pending.load(Ordering::Relaxed) && self.pending.swap(false, Ordering::Acquire)
+    }
+
+    /// Whether a signal is waiting, without taking it.
+    pub(crate) fn signalled(&self) -> bool {
+        self.pending.load(Ordering::Acquire)
+    }
+
+    /// Registers the run's task to be woken by [`signal`](Self::signal); call before
+    /// [`signalled`](Self::signalled) in a poll.
+    pub(crate) fn register_run(&self, waker: &std::task::Waker) {
+        self.run_waker.register(waker);
+    }
+
+    /// Wakes the async waiters of [`until`](Self::until), if there are any. Call after
+    /// releasing the lock under which the state changed.
+    pub(crate) fn notify_events(&self) {
+        if self.listeners.load(Ordering::SeqCst) > 0 {
+            self.events.notify_waiters();
         }
     }
 
@@ -194,7 +238,7 @@ impl<T> Core<T> {
         });
         let id = s.run_id;
         drop(s);
-        self.control.notify_one();
+        self.signal();
         Some(id)
     }
 
@@ -209,5 +253,14 @@ impl<T> Core<T> {
         }
         self.until(|s| (!s.running || s.run_id != id).then_some(()))
             .await;
+    }
+}
+
+/// Uncounts a waiter of [`Core::until`] when it returns or is dropped.
+struct Listening<'a>(&'a AtomicUsize);
+
+impl Drop for Listening<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }

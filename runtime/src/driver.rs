@@ -1,17 +1,18 @@
 //! The task that runs a timer: sleeps, calls the target, records the outcome.
 
+use std::future::{Future, poll_fn};
 use std::mem;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
-use tokio::time::Instant;
-use tracing::Instrument;
+use tokio::time::{Instant, Sleep};
 
 use crate::core::{CancelFuture, Core, StopRequest, Waiter};
 use crate::schedule::{Schedule, jitter_offset};
-use crate::target::{BoxTarget, Failure, Outcome};
+use crate::target::{BoxTarget, Failure, Outcome, Tick};
 use crate::{Error, OnError, StopReason, clock};
 
 /// Owns what one run needs and, when the run ends for any reason — including its task being
@@ -21,44 +22,39 @@ pub(crate) struct Run<T: Clone + Send + Sync + 'static> {
     pub(crate) run_id: u64,
     /// When `start` was called: the origin of the run's schedule.
     pub(crate) started_at: Instant,
+    /// Always present until [`end`](Self::end) hands it back to the state.
     pub(crate) target: Option<BoxTarget<T>>,
     pub(crate) cancel_on: Option<CancelFuture>,
-    pub(crate) reason: Option<StopReason>,
+    /// Whether [`end`](Self::end) ran.
+    pub(crate) ended: bool,
 }
 
 impl<T: Clone + Send + Sync + 'static> Run<T> {
-    pub(crate) async fn run(mut self) {
-        let mut target = self.target.take().expect("a run owns its target");
-        let reason = drive(
-            &self.core,
-            self.run_id,
-            self.started_at,
-            &mut target,
-            &mut self.cancel_on,
-        )
-        .await;
-        self.target = Some(target);
-        self.reason = Some(reason);
+    /// Runs the timer until it stops.
+    pub(crate) fn run(self) -> impl Future<Output = ()> + Send + 'static {
+        // An async block that captures the run, rather than an `async fn` taking it: an
+        // `async fn` would keep a second copy of its argument in its future.
+        let mut run = self;
+        async move {
+            let reason = drive(&mut run).await;
+            run.end(reason);
+        }
     }
-}
 
-impl<T: Clone + Send + Sync + 'static> Drop for Run<T> {
-    fn drop(&mut self) {
-        // Dropped without a reason: the runtime dropped the task (it shut down).
-        let reason = self.reason.take().unwrap_or(StopReason::RuntimeShutdown);
+    fn end(&mut self, reason: StopReason) {
+        self.ended = true;
         let name = &self.core.config.name;
         tracing::debug!(timer = %name, reason = ?reason, "timer stopped");
         if let Some(hook) = &self.core.config.on_stop {
             call_hook(name, "on_stop", || hook(&reason));
         }
         let mut s = self.core.lock();
-        // A target dropped mid-tick (task dropped) is lost; the timer cannot restart then.
         s.target = self.target.take();
         s.running = false;
         s.stop = None;
         s.trigger = false;
         s.task_id = None;
-        s.last_stop = Some(reason);
+        s.last_stop = Some(Box::new(reason));
         let waiters = (mem::take(&mut s.triggers), mem::take(&mut s.joins));
         // This run's subscribers see their buffered items, then the end; those made while
         // the timer was stopped belong to the next run and stay.
@@ -73,8 +69,17 @@ impl<T: Clone + Send + Sync + 'static> Drop for Run<T> {
         }
         // Dropping the senders tells their receivers that the timer stopped.
         drop(waiters);
-        self.core.events.notify_waiters();
+        self.core.notify_events();
         self.core.ended.notify_all();
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> Drop for Run<T> {
+    fn drop(&mut self) {
+        if !self.ended {
+            // Dropped before its end: the runtime dropped the task (it shut down).
+            self.end(StopReason::RuntimeShutdown);
+        }
     }
 }
 
@@ -106,20 +111,51 @@ fn poll_control<T>(core: &Core<T>) -> Control {
     }
 }
 
-/// Completes when `cancel_on` does; never, without one.
-async fn cancelled(cancel_on: &mut Option<CancelFuture>) {
-    match cancel_on {
-        Some(fut) => fut.await,
-        None => std::future::pending().await,
-    }
+/// What ended a wait of the run.
+enum Wake<O> {
+    /// The control state changed (see [`Core::signal`]).
+    Signal,
+    /// `cancel_on` completed.
+    CancelOn,
+    /// The sleep reached its deadline.
+    Deadline,
+    /// The tick in flight completed.
+    Done(O),
 }
 
-/// Sleeps until `at`; never, without a deadline.
-async fn sleep_opt(at: Option<Instant>) {
-    match at {
-        Some(at) => clock::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
+/// Waits for a signal, `cancel_on`, the tick in flight (if any) or the sleep's deadline (if
+/// `sleep` is given), whichever comes first, in that order of priority.
+///
+/// One hand-written poll instead of a `select!` of several futures: the run registers its
+/// waker once per poll and keeps a single `Sleep` for every deadline of its life.
+fn wait<'a, T>(
+    core: &'a Core<T>,
+    cancel_on: &'a mut Option<CancelFuture>,
+    mut tick: Option<Pin<&'a mut (dyn Future<Output = Outcome<T>> + Send + 'a)>>,
+    mut sleep: Option<Pin<&'a mut Sleep>>,
+) -> impl Future<Output = Wake<Outcome<T>>> + 'a {
+    poll_fn(move |cx| {
+        core.register_run(cx.waker());
+        if core.signalled() {
+            return Poll::Ready(Wake::Signal);
+        }
+        if let Some(fut) = cancel_on
+            && fut.as_mut().poll(cx).is_ready()
+        {
+            return Poll::Ready(Wake::CancelOn);
+        }
+        if let Some(tick) = &mut tick
+            && let Poll::Ready(out) = tick.as_mut().poll(cx)
+        {
+            return Poll::Ready(Wake::Done(out));
+        }
+        if let Some(sleep) = &mut sleep
+            && sleep.as_mut().poll(cx).is_ready()
+        {
+            return Poll::Ready(Wake::Deadline);
+        }
+        Poll::Pending
+    })
 }
 
 fn stop_reason(request: StopRequest) -> StopReason {
@@ -130,13 +166,22 @@ fn stop_reason(request: StopRequest) -> StopReason {
     }
 }
 
-async fn drive<T: Clone + Send + Sync + 'static>(
-    core: &Core<T>,
-    run_id: u64,
-    started_at: Instant,
-    target: &mut BoxTarget<T>,
-    cancel_on: &mut Option<CancelFuture>,
-) -> StopReason {
+/// The life of a run: waits, ticks, records, until something stops it.
+///
+/// Written with the size of its future in mind (it is most of a timer's memory): one `Sleep`
+/// for every deadline, one borrowed `Run` instead of several arguments, and the tick's span
+/// kept in the tick's own allocation.
+async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason {
+    let Run {
+        core,
+        run_id,
+        started_at,
+        target,
+        cancel_on,
+        ..
+    } = run;
+    let (core, run_id, started_at) = (&**core, *run_id, *started_at);
+    let target = target.as_mut().expect("a run owns its target");
     let cfg = &core.config;
     let mut rng = cfg
         .seed
@@ -149,65 +194,100 @@ async fn drive<T: Clone + Send + Sync + 'static>(
     };
     tracing::debug!(timer = %cfg.name, run = run_id, period = ?period, mode = %mode, "timer started");
     let mut schedule = Schedule::new(mode, started_at + cfg.initial_delay);
-    // The first tick is not jittered: `initial_delay` places it exactly.
-    let mut fire_at = schedule.due();
+    // The first tick is not jittered: `initial_delay` places it exactly. The one sleep of the
+    // run: reset to each next deadline, never re-created.
+    let mut sleep = pin!(clock::sleep_until(schedule.due()));
     let mut tick_no: u64 = 0;
+    // Whether the control state must be read before the next wait: a signal taken mid-tick.
+    let mut recheck = false;
 
     loop {
         // Wait for the due instant, a trigger, or a stop.
         let triggered = loop {
-            match poll_control(core) {
-                Control::Stop(request) => return stop_reason(request),
-                Control::Trigger => break true,
-                Control::Period(p) => {
-                    period = p;
-                    let now = Instant::now();
-                    schedule.period_changed(period, now);
-                    fire_at = schedule.fire_at(jitter_offset(&mut rng, cfg.jitter, period), now);
-                    continue;
+            if mem::take(&mut recheck) | core.take_signal() {
+                match poll_control(core) {
+                    Control::Stop(request) => return stop_reason(request),
+                    Control::Trigger => break true,
+                    Control::Period(p) => {
+                        period = p;
+                        let now = Instant::now();
+                        schedule.period_changed(period, now);
+                        let at = schedule.fire_at(jitter_offset(&mut rng, cfg.jitter, period), now);
+                        sleep.as_mut().reset(at);
+                    }
+                    Control::Nothing => {}
                 }
-                Control::Nothing => {}
             }
-            tokio::select! {
-                biased;
-                () = core.control.notified() => {}
-                () = cancelled(cancel_on) => return StopReason::CancelOn,
-                () = clock::sleep_until(fire_at) => break false,
+            match wait(core, cancel_on, None, Some(sleep.as_mut())).await {
+                Wake::Signal => {}
+                Wake::CancelOn => return StopReason::CancelOn,
+                Wake::Deadline | Wake::Done(_) => break false,
             }
         };
 
         let started = Instant::now();
-        if triggered {
+        let lateness = if triggered {
             schedule.fire_now(started);
-        }
-        let lateness = started.saturating_duration_since(if triggered { started } else { fire_at });
+            Duration::ZERO
+        } else {
+            started.saturating_duration_since(sleep.deadline())
+        };
         tick_no += 1;
-        let served = {
+        // Triggers wait in the state only while a signal is pending: skip the lock otherwise.
+        let served = if triggered || core.signalled() {
             let mut s = core.lock();
             s.trigger = false;
             mem::take(&mut s.triggers)
+        } else {
+            Vec::new()
         };
 
-        let span = tracing::info_span!("tick", timer = %cfg.name, tick = tick_no, triggered);
-        let tick = span.in_scope(|| target.0.tick());
-        let mut tick = pin!(tick.instrument(span));
-        let timeout_at = cfg.timeout.map(|d| started + d);
-        let mut grace: Option<Instant> = None;
-        let outcome = loop {
-            match core.lock().stop {
-                Some(StopRequest::Graceful(deadline)) => grace = Some(deadline),
-                Some(request) => return stop_reason(request),
-                None => {}
-            }
-            tokio::select! {
-                biased;
-                () = core.control.notified() => {}
-                () = cancelled(cancel_on) => return StopReason::CancelOn,
-                out = &mut tick => break out,
-                () = sleep_opt(timeout_at) => break Outcome::Failed(Failure::Timeout),
-                () = sleep_opt(grace) => {
-                    tracing::warn!(timer = %cfg.name, tick = tick_no, "in-flight tick dropped at the end of the shutdown grace period");
-                    return StopReason::Shutdown;
+        let tick = {
+            let span = tracing::info_span!("tick", timer = %cfg.name, tick = tick_no, triggered);
+            target.0.tick(&span)
+        };
+        let outcome = match tick {
+            // A sync target finished inside `tick`.
+            Tick::Ready(outcome) => outcome.expect("a ready tick has its outcome"),
+            // An async one runs here, until it ends, times out, or the run must stop. A
+            // graceful stop lets it finish until the stop's deadline.
+            Tick::Pending(mut fut) => {
+                let timeout_at = cfg.timeout.map(|d| started + d);
+                let mut grace: Option<Instant> = None;
+                let mut armed: Option<Instant> = None;
+                loop {
+                    if core.take_signal() {
+                        // Taken here: the wait after the tick must read the control state.
+                        recheck = true;
+                        match core.lock().stop {
+                            Some(StopRequest::Graceful(deadline)) => grace = Some(deadline),
+                            Some(request) => return stop_reason(request),
+                            None => {}
+                        }
+                    }
+                    let deadline = match (timeout_at, grace) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                    if deadline != armed {
+                        if let Some(at) = deadline {
+                            sleep.as_mut().reset(at);
+                        }
+                        armed = deadline;
+                    }
+                    let sleep = armed.map(|_| sleep.as_mut());
+                    match wait(core, cancel_on, Some(fut.as_mut()), sleep).await {
+                        Wake::Signal => {}
+                        Wake::CancelOn => return StopReason::CancelOn,
+                        Wake::Done(outcome) => break outcome,
+                        Wake::Deadline if armed == timeout_at => {
+                            break Outcome::Failed(Failure::Timeout);
+                        }
+                        Wake::Deadline => {
+                            tracing::warn!(timer = %cfg.name, tick = tick_no, "in-flight tick dropped at the end of the shutdown grace period");
+                            return StopReason::Shutdown;
+                        }
+                    }
                 }
             }
         };
@@ -236,14 +316,13 @@ async fn drive<T: Clone + Send + Sync + 'static>(
         if let Some(reason) = stop_after {
             return reason;
         }
-
         let skipped = schedule.finished(period, started, finished);
         if skipped > 0 {
             core.lock().stats.skipped += skipped;
             tracing::warn!(timer = %cfg.name, skipped, "tick overran its period: skipped {skipped} slot(s)");
         }
-        let now = Instant::now();
-        fire_at = schedule.fire_at(jitter_offset(&mut rng, cfg.jitter, period), now);
+        let at = schedule.fire_at(jitter_offset(&mut rng, cfg.jitter, period), finished);
+        sleep.as_mut().reset(at);
     }
 }
 
@@ -297,8 +376,10 @@ fn complete<T: Clone>(
         }
     }
     drop(s);
-    for waiter in served.into_iter().chain(joins) {
-        waiter.send(outcome.clone());
+    if !served.is_empty() || !joins.is_empty() {
+        for waiter in served.into_iter().chain(joins) {
+            waiter.send(outcome.clone());
+        }
     }
     for feed in &feeds {
         if feed.run_id == run_id && !feed.is_closed() {
@@ -312,5 +393,40 @@ fn complete<T: Clone>(
         s.subscribers.extend(added);
         s.subscribers.retain(|f| !f.is_closed());
     }
-    core.events.notify_waiters();
+    core.notify_events();
+}
+
+#[cfg(test)]
+mod tests {
+    use std::mem::size_of_val;
+    use std::time::Duration;
+
+    /// A timer's memory is mostly its run's future and its `Core`; at a million timers every
+    /// byte counts (SPEC §9, the `scale` benchmark). These budgets catch an accidental
+    /// regression, such as a second `Sleep` or a large value kept across an `.await`.
+    #[test]
+    fn a_run_stays_within_its_memory_budget() {
+        let timer = crate::Timer::new(Duration::from_secs(1), || ());
+        let core = timer.core().clone();
+        assert!(
+            size_of_val(&*core) <= 544,
+            "Core<()> is {} bytes",
+            size_of_val(&*core)
+        );
+        let target = core.lock().target.take();
+        let run = super::Run {
+            core,
+            run_id: 1,
+            started_at: tokio::time::Instant::now(),
+            target,
+            cancel_on: None,
+            ended: true,
+        };
+        let fut = run.run();
+        assert!(
+            size_of_val(&fut) <= 544,
+            "a run's future is {} bytes",
+            size_of_val(&fut)
+        );
+    }
 }

@@ -7,17 +7,18 @@ use tokio::time::Instant;
 use crate::Mode;
 
 /// Where the next tick of a run is due, and how it got there.
+///
+/// Fixed-rate slots lie on a grid of whole periods from the run's first tick (or its last
+/// trigger or period change): each next slot is the previous one plus a period, which is exact
+/// in integer nanoseconds, so the grid never drifts.
 #[derive(Debug)]
 pub(crate) struct Schedule {
     mode: Mode,
-    /// Origin of the fixed-rate grid: slot `n` is due at `anchor + n·period`.
-    anchor: Instant,
-    /// Index of the next slot on the grid (fixed-rate only).
-    slot: u64,
     /// Nominal due instant of the next tick, before jitter.
     due: Instant,
-    /// Instant of the last tick's start and finish, if any tick ran in this run.
-    last: Option<(Instant, Instant)>,
+    /// The last tick's reference instant, if a tick ran in this run: its start in fixed-rate,
+    /// its finish in fixed-delay.
+    last: Option<Instant>,
 }
 
 impl Schedule {
@@ -25,8 +26,6 @@ impl Schedule {
     pub(crate) fn new(mode: Mode, first: Instant) -> Self {
         Schedule {
             mode,
-            anchor: first,
-            slot: 0,
             due: first,
             last: None,
         }
@@ -40,8 +39,6 @@ impl Schedule {
     /// A tick fires now, ahead of the schedule (a trigger). In fixed-rate the grid is re-anchored
     /// at `now`, so that the following tick is due one period after it.
     pub(crate) fn fire_now(&mut self, now: Instant) {
-        self.anchor = now;
-        self.slot = 0;
         self.due = now;
     }
 
@@ -56,23 +53,30 @@ impl Schedule {
         started: Instant,
         finished: Instant,
     ) -> u64 {
-        self.last = Some((started, finished));
         match self.mode {
             Mode::FixedDelay => {
-                self.due = finished + period;
+                self.last = Some(finished);
+                self.due = later(finished, period);
                 0
             }
             Mode::FixedRate => {
-                let mut next = self.slot + 1;
-                let elapsed = finished.saturating_duration_since(self.anchor);
-                let p = period.as_nanos();
-                // Smallest slot whose due instant is not before `finished`.
-                let first_ok = u64::try_from(elapsed.as_nanos().div_ceil(p)).unwrap_or(u64::MAX);
-                let skipped = first_ok.saturating_sub(next);
-                next = next.max(first_ok);
-                self.slot = next;
-                self.due = grid(self.anchor, period, next);
-                skipped
+                self.last = Some(started);
+                let next = later(self.due, period);
+                if next >= finished {
+                    // The common case: the tick finished within its period.
+                    self.due = next;
+                    return 0;
+                }
+                // Smallest k ≥ 1 whose slot `due + k·period` is not before `finished`.
+                let behind = finished.saturating_duration_since(self.due).as_nanos();
+                let k = behind.div_ceil(period.as_nanos());
+                let k = u64::try_from(k).unwrap_or(u64::MAX);
+                let nanos = period.as_nanos().saturating_mul(u128::from(k));
+                self.due = later(
+                    self.due,
+                    Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX)),
+                );
+                k - 1
             }
         }
     }
@@ -82,16 +86,9 @@ impl Schedule {
     /// at `now` if that instant has passed; fixed-rate re-anchors its grid at the new due instant.
     /// Before the first tick of a run, the first tick keeps its due instant.
     pub(crate) fn period_changed(&mut self, period: Duration, now: Instant) {
-        let Some((started, finished)) = self.last else {
-            return;
-        };
-        let reference = match self.mode {
-            Mode::FixedDelay => finished,
-            Mode::FixedRate => started,
-        };
-        self.due = (reference + period).max(now);
-        self.anchor = self.due;
-        self.slot = 0;
+        if let Some(reference) = self.last {
+            self.due = later(reference, period).max(now);
+        }
     }
 
     /// The instant to sleep until for the next tick: [`due`](Self::due) moved by `offset`
@@ -99,9 +96,12 @@ impl Schedule {
     /// moves past its own slot's due instant (jitter can only make it earlier there), so that
     /// jitter never makes a fixed-rate tick late and never shifts the grid.
     pub(crate) fn fire_at(&self, offset: f64, now: Instant) -> Instant {
+        if offset == 0.0 {
+            return self.due.max(now);
+        }
         let magnitude = Duration::from_secs_f64(offset.abs());
         let mut at = if offset >= 0.0 {
-            self.due + magnitude
+            later(self.due, magnitude)
         } else {
             self.due.checked_sub(magnitude).unwrap_or(self.due)
         };
@@ -112,10 +112,12 @@ impl Schedule {
     }
 }
 
-fn grid(anchor: Instant, period: Duration, slot: u64) -> Instant {
-    let nanos = period.as_nanos().saturating_mul(u128::from(slot));
-    let nanos = u64::try_from(nanos).unwrap_or(u64::MAX);
-    anchor + Duration::from_nanos(nanos)
+/// `at + d`, or an instant decades away when that overflows (a period of `Duration::MAX`).
+fn later(at: Instant, d: Duration) -> Instant {
+    const FAR: Duration = Duration::from_secs(60 * 60 * 24 * 365 * 30);
+    at.checked_add(d)
+        .or_else(|| at.checked_add(FAR))
+        .unwrap_or(at)
 }
 
 /// A jitter offset in `[-j·period, +j·period)`, in seconds.

@@ -57,6 +57,7 @@ use std::pin::Pin;
 
 use futures_core::Stream;
 use futures_util::{FutureExt, StreamExt};
+use tracing::{Instrument, Span};
 
 use crate::error::BoxError;
 
@@ -293,7 +294,8 @@ impl<T> Future for Tick<'_, T> {
 
 /// A target, type-erased. The timer's task owns it while the timer runs.
 pub(crate) trait Target<T>: Send + 'static {
-    fn tick(&mut self) -> Tick<'_, T>;
+    /// Calls the target inside `span`; an async call's future is instrumented with it.
+    fn tick(&mut self, span: &Span) -> Tick<'_, T>;
 }
 
 /// A boxed target, as produced by [`IntoTarget`].
@@ -353,25 +355,47 @@ fn from_result<T, E: Into<BoxError>>(r: Result<T, E>) -> Outcome<T> {
 }
 
 /// Runs a sync call, turning a panic into a failure.
-fn call_sync<R, T>(f: impl FnOnce() -> R, map: impl FnOnce(R) -> Outcome<T>) -> Tick<'static, T> {
-    Tick::Ready(Some(match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(r) => map(r),
-        Err(payload) => Outcome::Failed(Failure::Panic(panic_message(payload))),
-    }))
+fn call_sync<R, T>(
+    span: &Span,
+    f: impl FnOnce() -> R,
+    map: impl FnOnce(R) -> Outcome<T>,
+) -> Tick<'static, T> {
+    Tick::Ready(Some(
+        match span.in_scope(|| catch_unwind(AssertUnwindSafe(f))) {
+            Ok(r) => map(r),
+            Err(payload) => Outcome::Failed(Failure::Panic(panic_message(payload))),
+        },
+    ))
 }
 
 /// Polls a future, turning a panic into a failure.
-fn call_async<'a, F, T>(fut: F, map: fn(F::Output) -> Outcome<T>) -> Tick<'a, T>
+fn call_async<'a, F, T>(span: &Span, fut: F, map: fn(F::Output) -> Outcome<T>) -> Tick<'a, T>
 where
     F: Future + Send + 'a,
     T: 'a,
 {
-    Tick::Pending(Box::pin(AssertUnwindSafe(fut).catch_unwind().map(
-        move |r| match r {
-            Ok(r) => map(r),
-            Err(payload) => Outcome::Failed(Failure::Panic(panic_message(payload))),
-        },
-    )))
+    let fut = AssertUnwindSafe(fut).catch_unwind().map(move |r| match r {
+        Ok(r) => map(r),
+        Err(payload) => Outcome::Failed(Failure::Panic(panic_message(payload))),
+    });
+    // The span lives in the tick's one allocation rather than in the timer's task.
+    Tick::Pending(Box::pin(fut.instrument(span.clone())))
+}
+
+/// Calls an async function inside `span`; a panic while creating the future fails the tick.
+fn call_fn_async<'a, Fut, T>(
+    span: &Span,
+    f: impl FnOnce() -> Fut,
+    map: fn(Fut::Output) -> Outcome<T>,
+) -> Tick<'a, T>
+where
+    Fut: Future + Send + 'a,
+    T: 'a,
+{
+    match span.in_scope(|| catch_unwind(AssertUnwindSafe(f))) {
+        Ok(fut) => call_async(span, fut, map),
+        Err(p) => Tick::Ready(Some(Outcome::Failed(Failure::Panic(panic_message(p))))),
+    }
 }
 
 fn item<T>(item: Option<T>) -> Outcome<T> {
@@ -389,8 +413,8 @@ where
     F: FnMut() -> T + Send + 'static,
     T: Send + 'static,
 {
-    fn tick(&mut self) -> Tick<'_, T> {
-        call_sync(&mut self.0.0, Outcome::Value)
+    fn tick(&mut self, span: &Span) -> Tick<'_, T> {
+        call_sync(span, &mut self.0.0, Outcome::Value)
     }
 }
 
@@ -400,8 +424,8 @@ where
     T: Send + 'static,
     E: Into<BoxError> + 'static,
 {
-    fn tick(&mut self) -> Tick<'_, T> {
-        call_sync(&mut self.0.0, from_result)
+    fn tick(&mut self, span: &Span) -> Tick<'_, T> {
+        call_sync(span, &mut self.0.0, from_result)
     }
 }
 
@@ -411,11 +435,8 @@ where
     Fut: Future<Output = T> + Send + 'static,
     T: Send + 'static,
 {
-    fn tick(&mut self) -> Tick<'_, T> {
-        match catch_unwind(AssertUnwindSafe(&mut self.0.0)) {
-            Ok(fut) => call_async(fut, Outcome::Value),
-            Err(p) => Tick::Ready(Some(Outcome::Failed(Failure::Panic(panic_message(p))))),
-        }
+    fn tick(&mut self, span: &Span) -> Tick<'_, T> {
+        call_fn_async(span, &mut self.0.0, Outcome::Value)
     }
 }
 
@@ -426,11 +447,8 @@ where
     T: Send + 'static,
     E: Into<BoxError> + 'static,
 {
-    fn tick(&mut self) -> Tick<'_, T> {
-        match catch_unwind(AssertUnwindSafe(&mut self.0.0)) {
-            Ok(fut) => call_async(fut, from_result),
-            Err(p) => Tick::Ready(Some(Outcome::Failed(Failure::Panic(panic_message(p))))),
-        }
+    fn tick(&mut self, span: &Span) -> Tick<'_, T> {
+        call_fn_async(span, &mut self.0.0, from_result)
     }
 }
 
@@ -441,8 +459,8 @@ where
     S: Stream<Item = T> + Send + 'static,
     T: Send + 'static,
 {
-    fn tick(&mut self) -> Tick<'_, T> {
-        call_async(self.0.next(), item)
+    fn tick(&mut self, span: &Span) -> Tick<'_, T> {
+        call_async(span, self.0.next(), item)
     }
 }
 
@@ -452,8 +470,8 @@ where
     T: Send + 'static,
     E: Into<BoxError> + 'static,
 {
-    fn tick(&mut self) -> Tick<'_, T> {
-        call_async(self.0.next(), try_item)
+    fn tick(&mut self, span: &Span) -> Tick<'_, T> {
+        call_async(span, self.0.next(), try_item)
     }
 }
 
@@ -464,8 +482,8 @@ where
     I: Iterator<Item = T> + Send + 'static,
     T: Send + 'static,
 {
-    fn tick(&mut self) -> Tick<'_, T> {
-        call_sync(|| self.0.next(), item)
+    fn tick(&mut self, span: &Span) -> Tick<'_, T> {
+        call_sync(span, || self.0.next(), item)
     }
 }
 
@@ -475,8 +493,8 @@ where
     T: Send + 'static,
     E: Into<BoxError> + 'static,
 {
-    fn tick(&mut self) -> Tick<'_, T> {
-        call_sync(|| self.0.next(), try_item)
+    fn tick(&mut self, span: &Span) -> Tick<'_, T> {
+        call_sync(span, || self.0.next(), try_item)
     }
 }
 

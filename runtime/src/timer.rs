@@ -823,7 +823,7 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
     fn assemble(self, config_error: Option<Error>) -> Timer<T> {
         let name = self
             .name
-            .unwrap_or_else(|| format!("timer-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed)).into());
+            .unwrap_or_else(|| default_name(NEXT_ID.fetch_add(1, Ordering::Relaxed)));
         let config = Config {
             name,
             initial_delay: self.initial_delay,
@@ -840,7 +840,7 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
             period: self.period,
             mode: self.mode,
             period_changed: false,
-            config_error,
+            config_error: config_error.map(Box::new),
             target: Some(self.target),
             cancel_on: self.cancel_on,
             single_shot,
@@ -864,6 +864,30 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
             }),
         }
     }
+}
+
+/// `timer-{id}`, written without the formatting machinery and its intermediate `String`:
+/// starting a million unnamed timers should not pay for `format!` a million times.
+fn default_name(id: u64) -> Arc<str> {
+    const PREFIX: &[u8] = b"timer-";
+    let mut buf = [0u8; PREFIX.len() + 20];
+    buf[..PREFIX.len()].copy_from_slice(PREFIX);
+    let mut digits = [0u8; 20];
+    let mut n = id;
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for (i, d) in digits[..len].iter().rev().enumerate() {
+        buf[PREFIX.len() + i] = *d;
+    }
+    let name = std::str::from_utf8(&buf[..PREFIX.len() + len]).expect("ASCII digits");
+    Arc::from(name)
 }
 
 fn validate_period(period: Duration) -> Result<(), Error> {
@@ -959,7 +983,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         }
     }
 
-    fn core(&self) -> &Arc<Core<T>> {
+    pub(crate) fn core(&self) -> &Arc<Core<T>> {
         &self.handle.core
     }
 
@@ -1001,7 +1025,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         }
         let mut s = core.lock();
         if let Some(err) = &s.config_error {
-            return Err(err.clone());
+            return Err((**err).clone());
         }
         if s.running {
             return Err(Error::AlreadyRunning { name: name() });
@@ -1023,7 +1047,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
             started_at: Instant::now(),
             target: Some(target),
             cancel_on: s.cancel_on.take(),
-            reason: None,
+            ended: false,
         };
         drop(s);
         drop(runtime.spawn(run.run()));
@@ -1149,7 +1173,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
             s.triggers.push(Waiter::Async(tx));
             s.trigger = true;
             drop(s);
-            core.control.notify_one();
+            core.signal();
             rx
         };
         self.received(rx.await)
@@ -1412,7 +1436,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         s.config_error = None;
         s.period_changed = true;
         drop(s);
-        core.control.notify_one();
+        core.signal();
         Ok(())
     }
 
@@ -1531,7 +1555,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         s.triggers.push(Waiter::Blocking(tx));
         s.trigger = true;
         drop(s);
-        core.control.notify_one();
+        core.signal();
         match rx.recv_timeout(timeout) {
             Ok(outcome) => outcome,
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(Error::Timeout(timeout)),
@@ -1548,7 +1572,8 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
              method, or `Handle::current().block_on(…)` from `spawn_blocking`"
         } else if s.run_id == 0 {
             "the timer has not been started"
-        } else if !s.running && matches!(s.last_stop, Some(StopReason::RuntimeShutdown)) {
+        } else if !s.running && matches!(s.last_stop.as_deref(), Some(StopReason::RuntimeShutdown))
+        {
             "the runtime that ran the timer has shut down"
         } else {
             return Ok(());
@@ -1767,7 +1792,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
     /// # }
     /// ```
     pub fn last_stop(&self) -> Option<StopReason> {
-        self.core().lock().last_stop.clone()
+        self.core().lock().last_stop.as_deref().cloned()
     }
 }
 
@@ -2006,5 +2031,19 @@ impl<T> Stream for Latest<T> {
 impl<T> futures_core::FusedStream for Latest<T> {
     fn is_terminated(&self) -> bool {
         self.inner.is_terminated()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn default_names_count_in_decimal() {
+        assert_eq!(&*super::default_name(0), "timer-0");
+        assert_eq!(&*super::default_name(7), "timer-7");
+        assert_eq!(&*super::default_name(1_234_567), "timer-1234567");
+        assert_eq!(
+            &*super::default_name(u64::MAX),
+            "timer-18446744073709551615"
+        );
     }
 }
