@@ -38,12 +38,14 @@ fn heartbeat() -> u64 {
 
 /// A job may fail: it returns a `Result`, and its handle is a `Timer<usize>` (the `Ok` type).
 /// A failed tick is logged, `last_result` keeps the last good value, and the schedule goes on;
-/// nothing else is affected. This one fails on its second tick.
+/// nothing else is affected. This one fails on its second tick, to show the `ERROR` log line.
 #[every(1500ms, initial_delay = 100ms)]
 fn count_sessions() -> Result<usize, std::io::Error> {
     static CALLS: AtomicU64 = AtomicU64::new(0);
     match CALLS.fetch_add(1, Ordering::SeqCst) {
-        1 => Err(std::io::Error::other("session store unreachable")),
+        1 => Err(std::io::Error::other(
+            "session store unreachable (a deliberate failure: the job goes on)",
+        )),
         n => Ok(3 + n as usize),
     }
 }
@@ -86,7 +88,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         // Serve for a while: request handlers read the latest value, without waiting.
         for _ in 0..4 {
             println!(
-                "{} serving with config version {:?}, {:?} sessions",
+                "{} serving: refresh_config.last_result() = {:?}, count_sessions.last_result() = {:?}",
                 at(),
                 refresh_config.last_result(),
                 count_sessions.last_result()
@@ -114,7 +116,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     printer.await?;
     let config = refresh_config.stats();
     println!(
-        "{} stopped: {} config refreshes (longest {:?}), {} heartbeats, last config version {:?}",
+        "{} stopped: {} config refreshes (longest {:.0?}), {} heartbeats, last config version {:?}",
         at(),
         config.hits,
         config.max_duration,
