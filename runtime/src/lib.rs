@@ -1,10 +1,10 @@
 //! Recurring async work on tokio, correct to the tick.
 //!
 //! `periodic` runs a function on a schedule — refresh a cache, poll an upstream, sample metrics,
-//! send a heartbeat — with the lifecycle, observability and control that the hand-written
-//! `loop { work().await; sleep(p).await }` lacks: no drift in fixed-rate mode, deterministic
-//! stop, trigger-now, the latest value without blocking, waiting for ticks, and errors and
-//! panics that never take down anything else.
+//! prune a table, send a heartbeat — with the lifecycle, observability and control that the
+//! hand-written `loop { work().await; sleep(p).await }` lacks: no drift in fixed-rate mode,
+//! deterministic stop, trigger-now, the latest value without blocking, waiting for ticks, a feed
+//! of every tick, and errors and panics that never take down anything else.
 //!
 //! ```rust,standalone_crate
 //! use std::time::Duration;
@@ -28,7 +28,31 @@
 //! }
 //! ```
 //!
-//! # Equivalent code without the macro
+//! # Why not a loop, or `tokio::time::interval`?
+//!
+//! The loop with `sleep` drifts (the period is measured from the end of the work), cannot be
+//! stopped without cancelling its task mid-work, cannot be asked for its latest value or
+//! triggered, and ten of them need bookkeeping to start and stop together.
+//! [`tokio::time::interval`](https://docs.rs/tokio/latest/tokio/time/fn.interval.html) fixes the
+//! drift, but it is a clock, not a job: it does not call your function or keep its result,
+//! stopping it means aborting the task that owns it, and with `MissedTickBehavior::Skip` an
+//! overrun still yields one late tick at once before the schedule resumes. `periodic` is built
+//! on the same `tokio::time` primitives and adds the job around them. It is for in-process
+//! recurring work; calendar schedules ("every Monday at 9"), durable job queues and one-off
+//! delays are better served by a cron crate, a queue and `tokio::time::sleep`.
+//!
+//! # The macro: `#[every]`
+//!
+//! [`#[every(period, …)]`](every) on a `fn` or `async fn` turns the function's name into a
+//! `static` handle that derefs to a [`Timer<T>`]; `NAME.func(…)` still calls the function itself.
+//! Each handle is registered with [`inventory`](https://docs.rs/inventory), so [`run_all`] finds
+//! every job in the program without a central list and starts them as one [`TimerGroup`].
+//! [`configure`] is the builder behind `run_all`: [`State<S>`] for jobs that take it,
+//! overrides of period, mode and enabled from code, from any `serde` source or from environment
+//! variables, and a filter. `run_all` checks every job first — duplicate names, missing state,
+//! unknown overrides — and starts nothing if one fails. Arguments are checked at compile time.
+//!
+//! ## Equivalent code without the macro
 //!
 //! `#[every]` is a convenience over [`Timer`]: the example above amounts to
 //!
@@ -56,35 +80,173 @@
 //! ```
 //!
 //! What the macro adds: the handle is a `static` named after the function, so any module can
-//! reach it; it is registered with [`inventory`](https://docs.rs/inventory), so [`run_all`]
-//! finds every job without a central list; the timer is built on first use; and `State<S>`
-//! parameters are filled in from [`configure`].
+//! reach it; it is registered, so [`run_all`] finds every job; the timer is built on first use;
+//! and `State<S>` parameters are filled in from [`configure`].
 //!
-//! # The engine
+//! # The engine: `Timer`
 //!
-//! [`Timer<T>`] calls a target — a sync or async function returning `T` or `Result<T, E>`, or
-//! a stream or iterator (see [`IntoTarget`]) — on a schedule chosen by [`Mode`]:
-//! [`Mode::FixedDelay`] (the next tick `period` after the previous one finishes) or
-//! [`Mode::FixedRate`] (tick `n` at `anchor + n·period`, overrun slots skipped). Ticks of one
-//! timer never overlap.
+//! [`Timer<T>`] calls a *target* on a schedule. A target is a sync or async function returning
+//! `T` or `Result<T, E>`, or a stream or iterator that yields one item per tick (its end stops
+//! the timer); see [`IntoTarget`]. `Timer` is a cheap `Clone + Send + Sync` handle: store it in
+//! a `static`, hand it to request handlers, control it from any thread.
 //!
-//! # Reading results
+//! - **Schedule.** [`Mode::FixedDelay`] (the default) fires the next tick `period` after the
+//!   previous one *finishes*; [`Mode::FixedRate`] fires tick `n` at `first + n·period` and skips
+//!   — never runs late — the slots an overrunning tick missed, so it never drifts. Options on
+//!   [`TimerBuilder`]: [`initial_delay`](TimerBuilder::initial_delay),
+//!   [`jitter`](TimerBuilder::jitter), a per-tick [`timeout`](TimerBuilder::timeout),
+//!   [`on_error`](TimerBuilder::on_error), hooks. [`Timer::set_period`] works at any time.
+//! - **One call at a time.** Ticks of one timer never overlap.
+//! - **Lifecycle.** [`start`](Timer::start); [`cancel`](Timer::cancel) returns once the task is
+//!   gone, after which the target is never called again; [`shutdown`](Timer::shutdown) lets an
+//!   in-flight tick finish within a grace period; a stopped timer can be started again;
+//!   [`cancel_on`](TimerBuilder::cancel_on) ties it to a future or a `CancellationToken`; a timer
+//!   whose handles are all dropped stops. From plain threads:
+//!   [`cancel_blocking`](Timer::cancel_blocking) and [`trigger_blocking`](Timer::trigger_blocking).
 //!
-//! - [`Timer::last_result`], [`Timer::hit_count`], [`Timer::stats`]: without waiting;
-//! - [`Timer::join`]: the next tick's outcome; [`Timer::wait`]: a number of ticks, or the end;
-//! - [`Timer::stream`]: a `Stream` of latest outcomes (a slow consumer skips ticks);
-//! - [`Timer::trigger`]: a fresh outcome now.
+//! ```
+//! use std::time::Duration;
+//! use periodic::{Mode, OnError, Timer};
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() -> Result<(), periodic::Error> {
+//! let heartbeat = Timer::builder(Duration::from_secs(10), || async { "ok" })
+//!     .name("heartbeat")
+//!     .mode(Mode::FixedRate)
+//!     .initial_delay(Duration::from_secs(1))
+//!     .on_error(OnError::Continue)
+//!     .build()?;
+//! heartbeat.start()?;
+//! heartbeat.wait().hit_count(3).await?; // ticks at 1, 11 and 21 s
+//! heartbeat.cancel().await; // deterministic: no call after this line
+//! assert_eq!((heartbeat.hit_count(), heartbeat.is_running()), (3, false));
+//! heartbeat.start()?; // a fresh schedule; counters carry over
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Delivery models
+//!
+//! A timer's values reach the rest of the program in several ways; pick by what the reader
+//! needs:
+//!
+//! | you want | use | waits? | sees every tick? |
+//! | --- | --- | --- | --- |
+//! | the latest value, for a request handler | [`last_result`](Timer::last_result) | no | — |
+//! | the next tick's outcome | [`join`](Timer::join) | until the next tick | — |
+//! | a number of ticks, or the end of the run | [`wait`](Timer::wait) | yes, with an optional timeout | — |
+//! | a value from a call started now | [`trigger`](Timer::trigger) | until that call ends | — |
+//! | a stream of the latest values | [`stream`](Timer::stream) | per item | no: a slow consumer skips ticks |
+//! | every tick, buffered per consumer | [`subscribe`](Timer::subscribe), [`subscribe_bounded`](Timer::subscribe_bounded) | per item | yes (bounded: the oldest are dropped when full) |
+//!
+//! `join`, `wait` and `stream` are what async-timer calls single-shot fan-out: every reader sees
+//! the latest value, and a slow reader misses the ticks in between. A [`Subscription`] is the
+//! other model: each subscriber has its own queue, gets every tick from the moment it
+//! subscribed, and sees failed ticks as `Err` items and the end of the run as the end of the
+//! stream.
+//!
+//! ```
+//! use std::time::Duration;
+//! use futures_util::StreamExt;
+//! use periodic::Timer;
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() -> Result<(), periodic::Error> {
+//! let timer = Timer::new(Duration::from_secs(1), 1..); // yields 1, 2, 3, … one per tick
+//! let mut feed = timer.subscribe(); // every tick, buffered
+//! let mut latest = timer.stream(); // the latest value when polled
+//! timer.start()?;
+//! assert_eq!(timer.join().await?, 1); // the next tick
+//! assert_eq!(timer.wait().hit_count(3).await?, Some(3)); // three ticks in all
+//! assert_eq!(timer.last_result(), Some(3)); // no waiting
+//! assert_eq!(timer.trigger().await?, 4); // a call started now
+//! for expected in 1..=4 {
+//!     assert_eq!(feed.recv().await.transpose()?, Some(expected)); // nothing missed
+//! }
+//! assert_eq!(latest.next().await.transpose()?, Some(4)); // 1 to 3 were skipped
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Groups and rate limiting
+//!
+//! A [`TimerGroup`] gives timers of different value types one lifecycle: start, wait for all
+//! (for instance for every first tick before serving traffic), trigger all, stop all; `run_all`
+//! returns one. A [`RateLimiter`] runs tasks one at a time, in call order, with at most `rate`
+//! completions in any window `per` — py_asyncio_utils' limiter, for APIs and databases that must
+//! not see bursts.
 //!
 //! # Testing under paused time
 //!
-//! All timing uses `tokio::time`, so `#[tokio::test(start_paused = true)]` runs any schedule in
-//! virtual time — exactly and instantly. The examples in these docs run that way.
+//! All timing uses `tokio::time`, so a test under a paused clock runs any schedule in virtual
+//! time — exactly and instantly: with nothing else to do, tokio jumps the clock to the next
+//! timer. This replaces async-timer's `MockTimer`; the crate's semantic tests and the examples in
+//! these docs run this way. It needs tokio's `test-util` feature (in `dev-dependencies`) and the
+//! test attribute `#[tokio::test(start_paused = true)]`, written as `#[tokio::main]` below so
+//! that the doctest runs:
+//!
+//! ```
+//! use std::time::Duration;
+//! use periodic::{Mode, Timer};
+//! use tokio::time::{self, Instant};
+//!
+//! // In a test: #[tokio::test(start_paused = true)]
+//! #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! async fn main() -> Result<(), periodic::Error> {
+//!     let start = Instant::now();
+//!     let report = Timer::builder(Duration::from_secs(3600), || "sent")
+//!         .mode(Mode::FixedRate)
+//!         .build()?;
+//!     report.start()?;
+//!     report.wait().hit_count(24).await?; // a day of hourly ticks…
+//!     assert_eq!(start.elapsed(), Duration::from_secs(23 * 3600)); // …to the nanosecond
+//!     // A sleep in the test moves the clock too, running every tick due meanwhile:
+//!     time::sleep(Duration::from_secs(2 * 3600 + 1)).await;
+//!     assert_eq!(report.hit_count(), 26);
+//!     Ok(())
+//! }
+//! ```
+//!
+//! Wall-clock accuracy (how late a real tick fires) is a property of the machine and of
+//! tokio's timer wheel; the benchmark harness measures it, tests do not.
+//!
+//! # Errors
+//!
+//! Every fallible operation returns [`Error`], one `#[non_exhaustive]` enum that is `Clone`,
+//! `Send` and `Sync`, so one failed tick can be handed to every waiter and subscriber. Invalid
+//! configuration is an error, never a panic.
+//!
+//! A target's `Err`, panic or overrun of its tick timeout is a failed tick
+//! ([`Error::Target`], with the user's error as its [`source`](std::error::Error::source);
+//! [`Error::Panicked`]; [`Error::TickTimeout`]). It is logged, passed to the
+//! [`on_failure`](TimerBuilder::on_failure) hook and to whoever waits for that tick, and never
+//! affects the process or other timers. Then [`OnError::Continue`] (the default) keeps the
+//! schedule and [`OnError::Stop`] ends the run. A failed tick does not replace `last_result`.
+//!
+//! ```
+//! use std::time::Duration;
+//! use periodic::{Error, Timer};
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() -> Result<(), Error> {
+//! let buggy = Timer::new(Duration::from_secs(1), || -> u32 { panic!("bug") });
+//! let healthy = Timer::new(Duration::from_secs(1), || 7u32);
+//! buggy.start()?;
+//! healthy.start()?;
+//! assert!(matches!(buggy.join().await, Err(Error::Panicked { .. })));
+//! assert_eq!(healthy.wait().hit_count(3).await?, Some(7)); // unaffected
+//! assert!(buggy.is_running()); // `OnError::Continue`: it tries again each period
+//! assert_eq!(buggy.stats().errors, buggy.stats().ticks);
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! # Observability
 //!
 //! Every tick runs inside an `INFO` `tracing` span named `tick` with the fields `timer` (the
-//! name) and `tick` (the tick number within the run); skipped fixed-rate slots are a `warn!`,
-//! tick failures an `error!`, and starts and stops `debug!` events. The crate never prints.
+//! name), `tick` (the tick number within the run) and `triggered`; skipped fixed-rate slots are a
+//! `warn!`, tick failures an `error!`, and starts and stops `debug!` events. The crate never
+//! prints. [`Timer::stats`] has counters and timings.
 //!
 //! # The registry
 //!
@@ -92,11 +254,6 @@
 //! [`configure`] start them. Registration happens before `main` through linker sections
 //! (inventory), on the platforms inventory supports: Linux, macOS, Windows, iOS, FreeBSD,
 //! Android, and WebAssembly with a caveat.
-//!
-//! # Errors
-//!
-//! Every fallible operation returns [`Error`], one `#[non_exhaustive]` enum that is `Clone`,
-//! `Send` and `Sync`. Invalid configuration is an error, never a panic.
 
 #![warn(missing_docs, unreachable_pub)]
 #![forbid(unsafe_code)]
