@@ -375,7 +375,7 @@ impl PostgresCoordinator {
 
     async fn claim_slot(&self, slot: &Slot) -> Result<bool, Error> {
         let subject = || slot_name(slot);
-        let index = self.slot_index(slot)?;
+        let index = self.slot_index(Operation::Claim, slot)?;
         self.longest_period_ms.fetch_max(
             u64::try_from(slot.period.as_millis()).unwrap_or(u64::MAX),
             Ordering::Relaxed,
@@ -401,7 +401,7 @@ impl PostgresCoordinator {
 
     async fn record_run(&self, slot: &Slot, run: &RunRecord) -> Result<(), Error> {
         let subject = || slot_name(slot);
-        let index = self.slot_index(slot)?;
+        let index = self.slot_index(Operation::Record, slot)?;
         let (started_s, started_us) = split_time(run.started);
         let (finished_s, finished_us) = split_time(run.finished);
         let (outcome, error) = match &run.outcome {
@@ -459,14 +459,9 @@ impl PostgresCoordinator {
         }
     }
 
-    fn slot_index(&self, slot: &Slot) -> Result<i64, Error> {
-        i64::try_from(slot.index).map_err(|_| {
-            self.error(
-                Operation::Claim,
-                slot_name(slot),
-                Kind::SlotOutOfRange(slot.index),
-            )
-        })
+    fn slot_index(&self, operation: Operation, slot: &Slot) -> Result<i64, Error> {
+        i64::try_from(slot.index)
+            .map_err(|_| self.error(operation, slot_name(slot), Kind::SlotOutOfRange(slot.index)))
     }
 
     fn error(&self, operation: Operation, subject: String, kind: Kind) -> Error {

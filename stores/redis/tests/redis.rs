@@ -170,6 +170,18 @@ async fn the_expiry_is_set_and_bounded() {
     assert!(fixed.claim(&s).await.unwrap());
     let left = pttl(&mut conn, &fixed.key(&s)).await;
     assert!((1..=3_500).contains(&left), "PTTL {left}");
+
+    // The long-lived keys would stay for days: remove this test's keys.
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}:*"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let _: i64 = redis::cmd("DEL")
+        .arg(&keys)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
