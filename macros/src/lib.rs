@@ -9,7 +9,9 @@ mod init;
 
 use proc_macro::TokenStream;
 
-/// Runs the function periodically. Documented in `periodic::every`.
+/// Runs the function periodically. Documented, with its arguments and examples, on its
+/// re-export [`periodic::every`](https://docs.rs/periodic/latest/periodic/attr.every.html): use
+/// it through the `periodic` crate, whose runtime the generated code calls.
 #[proc_macro_attribute]
 pub fn every(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::every(args.into(), item.into()).into()
