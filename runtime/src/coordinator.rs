@@ -416,3 +416,199 @@ pub enum Unreachable {
     /// Run the slot anyway: each slot runs at least once, maybe on several replicas.
     RunAnyway,
 }
+
+/// A coordinated timer's settings: where its slots lie and whom it asks.
+pub(crate) struct Coordination {
+    /// `None` until one is given (`TimerBuilder::coordinator`, `Configure::coordinator`):
+    /// starting without one is refused.
+    pub(crate) coordinator: Option<Arc<dyn Coordinator>>,
+    /// Shifts the slot grid from the UNIX epoch.
+    pub(crate) offset: Duration,
+    pub(crate) unreachable: Unreachable,
+}
+
+impl Coordination {
+    /// The slot with `index` of a job named `job` with `period`.
+    pub(crate) fn slot(&self, job: &Arc<str>, index: u64, period: Duration) -> Slot {
+        Slot::new(job.clone(), index, period, self.offset)
+    }
+
+    /// When slot `index` is due, by the wall clock.
+    pub(crate) fn due(&self, index: u64, period: Duration) -> SystemTime {
+        let nanos = period.as_nanos().saturating_mul(u128::from(index));
+        SystemTime::UNIX_EPOCH
+            + self.offset
+            + Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+    }
+
+    /// The index of the first slot due at or after `wall`.
+    pub(crate) fn next_index(&self, wall: SystemTime, period: Duration) -> u64 {
+        let since = self.since_origin(wall);
+        let p = period.as_nanos();
+        u64::try_from(since.div_ceil(p)).unwrap_or(u64::MAX)
+    }
+
+    /// The index of the latest slot due at or before `wall` (0 before the first).
+    pub(crate) fn current_index(&self, wall: SystemTime, period: Duration) -> u64 {
+        let since = self.since_origin(wall);
+        u64::try_from(since / period.as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    fn since_origin(&self, wall: SystemTime) -> u128 {
+        wall.duration_since(SystemTime::UNIX_EPOCH + self.offset)
+            .unwrap_or_default()
+            .as_nanos()
+    }
+}
+
+/// How long a claim or a record may take before the slot counts as unreachable: half a
+/// period, at least one second (a healthy store under load) and at most ten.
+pub(crate) fn call_timeout(period: Duration) -> Duration {
+    (period / 2).clamp(Duration::from_secs(1), Duration::from_secs(10))
+}
+
+/// The wall clock coordinated timers compute slots from; tests replace it (see
+/// [`set_wall_clock`]).
+static WALL_CLOCK: std::sync::OnceLock<fn() -> SystemTime> = std::sync::OnceLock::new();
+
+/// The current wall-clock time, as coordinated timers see it: the system's clock moved by as
+/// much as tokio's clock is ahead of (or behind) the real one. Outside tests the two agree and
+/// this is the system's clock; under tokio's paused clock (`start_paused`, `advance`), the
+/// wall clock advances with the paused one, so that coordinated timers can be tested in
+/// virtual time like any other.
+pub(crate) fn wall_now() -> SystemTime {
+    let system = WALL_CLOCK
+        .get()
+        .map_or_else(SystemTime::now, |clock| clock());
+    let tokio_now = tokio::time::Instant::now().into_std();
+    let real_now = std::time::Instant::now();
+    match tokio_now.checked_duration_since(real_now) {
+        Some(ahead) => system + ahead,
+        None => system - real_now.duration_since(tokio_now),
+    }
+}
+
+/// Replaces, once per process, the system clock that coordinated timers read: a test
+/// simulates a skewed replica with `|| SystemTime::now() + skew`. Returns `false` if a clock
+/// was already set. Not public API.
+#[doc(hidden)]
+pub fn set_wall_clock(clock: fn() -> SystemTime) -> bool {
+    WALL_CLOCK.set(clock).is_ok()
+}
+
+/// The tokio instant at which the wall clock will read `due` (now, if it already does).
+pub(crate) fn instant_of(due: SystemTime) -> tokio::time::Instant {
+    let now = tokio::time::Instant::now();
+    match due.duration_since(wall_now()) {
+        Ok(ahead) => now + ahead,
+        Err(_) => now,
+    }
+}
+
+/// A [`Coordinator`] inside one process: claims live in a set in memory.
+///
+/// It coordinates the timers of one process only — what a test needs to check a coordinated
+/// job under tokio's paused clock, or several "replicas" simulated as timers of one program.
+/// It is no use across processes: use `periodic-postgres` or `periodic-redis` there. Claims
+/// older than 1,024 slots of their job are forgotten, so the memory stays bounded.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use periodic::{Coordinator, InMemoryCoordinator, Slot};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let store = InMemoryCoordinator::new("replica-a");
+/// let slot = Slot::new("prune", 42, Duration::from_secs(60), Duration::ZERO);
+/// assert!(store.claim(&slot).await.unwrap());
+/// assert!(!store.claim(&slot).await.unwrap()); // once per slot
+/// assert_eq!(store.owner(), "replica-a");
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct InMemoryCoordinator {
+    owner: Arc<str>,
+    claims: Arc<std::sync::Mutex<std::collections::HashMap<Arc<str>, ClaimLog>>>,
+}
+
+/// The claimed slots of one job: the highest index, and the indexes within 1,024 of it.
+#[derive(Debug, Default)]
+struct ClaimLog {
+    claimed: std::collections::BTreeSet<u64>,
+}
+
+impl InMemoryCoordinator {
+    /// An empty store whose claims are recorded as `owner`'s. Clones share the store: give one
+    /// clone to each timer that should take turns with the others.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = periodic::InMemoryCoordinator::new("test");
+    /// let same_store = store.clone();
+    /// # let _ = same_store;
+    /// ```
+    pub fn new(owner: impl Into<Arc<str>>) -> Self {
+        InMemoryCoordinator {
+            owner: owner.into(),
+            claims: Arc::default(),
+        }
+    }
+
+    /// The indexes of the slots claimed so far for `job` (the latest 1,024 at most), in
+    /// order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Coordinator, InMemoryCoordinator, Slot};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let store = InMemoryCoordinator::new("a");
+    /// for k in [3, 1, 2] {
+    ///     store.claim(&Slot::new("job", k, Duration::from_secs(1), Duration::ZERO)).await.unwrap();
+    /// }
+    /// assert_eq!(store.claimed("job"), [1, 2, 3]);
+    /// # }
+    /// ```
+    pub fn claimed(&self, job: &str) -> Vec<u64> {
+        let claims = self.claims.lock().unwrap_or_else(|e| e.into_inner());
+        claims
+            .get(job)
+            .map(|log| log.claimed.iter().copied().collect())
+            .unwrap_or_default()
+    }
+}
+
+impl Coordinator for InMemoryCoordinator {
+    fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    fn prepare(&self) -> BoxFuture<'_, Result<(), BoxError>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn claim<'a>(&'a self, slot: &'a Slot) -> BoxFuture<'a, Result<bool, BoxError>> {
+        let mut claims = self.claims.lock().unwrap_or_else(|e| e.into_inner());
+        let log = claims.entry(slot.job.clone()).or_default();
+        let fresh = log.claimed.insert(slot.index);
+        if let Some(&last) = log.claimed.last() {
+            let keep_from = last.saturating_sub(1023);
+            log.claimed = log.claimed.split_off(&keep_from);
+        }
+        Box::pin(async move { Ok(fresh) })
+    }
+
+    fn record<'a>(
+        &'a self,
+        _slot: &'a Slot,
+        _run: &'a RunRecord,
+    ) -> BoxFuture<'a, Result<(), BoxError>> {
+        Box::pin(async { Ok(()) })
+    }
+}

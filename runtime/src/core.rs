@@ -94,6 +94,8 @@ pub(crate) struct State<T> {
     /// Whether the most recently completed tick failed.
     pub(crate) last_failed: bool,
     pub(crate) stats: crate::Stats,
+    /// Present for a coordinated timer: its runs claim each slot before running it.
+    pub(crate) coordination: Option<Arc<crate::coordinator::Coordination>>,
 }
 
 impl<T> State<T> {

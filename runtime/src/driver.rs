@@ -10,10 +10,11 @@ use std::time::Duration;
 
 use tokio::time::{Instant, Sleep};
 
+use crate::coordinator::{self, Coordination};
 use crate::core::{CancelFuture, Core, StopRequest, Waiter};
 use crate::schedule::{Schedule, jitter_offset};
 use crate::target::{BoxTarget, Failure, Outcome, Tick};
-use crate::{Error, OnError, StopReason, clock};
+use crate::{Error, OnError, RunOutcome, RunRecord, StopReason, Unreachable, clock};
 
 /// Owns what one run needs and, when the run ends for any reason — including its task being
 /// dropped by a runtime that shuts down — hands the target back and wakes everyone waiting.
@@ -128,12 +129,12 @@ enum Wake<O> {
 ///
 /// One hand-written poll instead of a `select!` of several futures: the run registers its
 /// waker once per poll and keeps a single `Sleep` for every deadline of its life.
-fn wait<'a, T>(
+fn wait<'a, T, O>(
     core: &'a Core<T>,
     cancel_on: &'a mut Option<CancelFuture>,
-    mut tick: Option<Pin<&'a mut (dyn Future<Output = Outcome<T>> + Send + 'a)>>,
+    mut tick: Option<Pin<&'a mut (dyn Future<Output = O> + Send + 'a)>>,
     mut sleep: Option<Pin<&'a mut Sleep>>,
-) -> impl Future<Output = Wake<Outcome<T>>> + 'a {
+) -> impl Future<Output = Wake<O>> + 'a {
     poll_fn(move |cx| {
         core.register_run(cx.waker());
         if core.signalled() {
@@ -186,17 +187,26 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
     let mut rng = cfg
         .seed
         .map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed);
-    let (mut period, mode) = {
+    let (mut period, mode, coord) = {
         let mut s = core.lock();
         s.task_id = Some(tokio::task::id());
         s.period_changed = false;
-        (s.period, s.mode)
+        (s.period, s.mode, s.coordination.clone())
     };
     tracing::debug!(timer = %cfg.name, run = run_id, period = ?period, mode = %mode, "timer started");
     let mut schedule = Schedule::new(mode, started_at + cfg.initial_delay);
     // The first tick is not jittered: `initial_delay` places it exactly. The one sleep of the
     // run: reset to each next deadline, never re-created.
     let mut sleep = pin!(clock::sleep_until(schedule.due()));
+    // A coordinated run: the next slot to claim, the first one due after the initial delay.
+    let mut slot: u64 = 0;
+    if let Some(c) = &coord {
+        let first = schedule.due().saturating_duration_since(Instant::now());
+        slot = c.next_index(coordinator::wall_now() + first, period);
+        sleep
+            .as_mut()
+            .reset(coordinator::instant_of(c.due(slot, period)));
+    }
     let mut tick_no: u64 = 0;
     // Whether the control state must be read before the next wait: a signal taken mid-tick.
     let mut recheck = false;
@@ -208,6 +218,13 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
                 match poll_control(core) {
                     Control::Stop(request) => return stop_reason(request),
                     Control::Trigger => break true,
+                    Control::Period(p) if let Some(c) = &coord => {
+                        period = p;
+                        slot = c.next_index(coordinator::wall_now(), period);
+                        sleep
+                            .as_mut()
+                            .reset(coordinator::instant_of(c.due(slot, period)));
+                    }
                     Control::Period(p) => {
                         period = p;
                         let now = Instant::now();
@@ -218,12 +235,90 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
                     Control::Nothing => {}
                 }
             }
-            match wait(core, cancel_on, None, Some(sleep.as_mut())).await {
+            match wait::<T, ()>(core, cancel_on, None, Some(sleep.as_mut())).await {
                 Wake::Signal => {}
                 Wake::CancelOn => return StopReason::CancelOn,
-                Wake::Deadline | Wake::Done(_) => break false,
+                Wake::Deadline | Wake::Done(()) => {
+                    // A coordinated timer wakes by tokio's clock but its slot is due by the
+                    // wall clock: if that says "not yet" (it was set back), sleep on.
+                    if let Some(c) = &coord {
+                        let due = c.due(slot, period);
+                        if coordinator::wall_now() < due {
+                            sleep.as_mut().reset(coordinator::instant_of(due));
+                            continue;
+                        }
+                    }
+                    break false;
+                }
             }
         };
+
+        // A coordinated slot runs only on the replica whose claim succeeds.
+        let mut claimed = false;
+        if !triggered && let Some(c) = &coord {
+            let current = c.current_index(coordinator::wall_now(), period);
+            if current > slot {
+                let missed = current - slot;
+                core.lock().stats.skipped += missed;
+                tracing::warn!(timer = %cfg.name, missed, "woke late: {missed} slot(s) passed unclaimed on this replica");
+                slot = current;
+            }
+            let coordinator = c
+                .coordinator
+                .clone()
+                .expect("start refuses a coordinated timer without a coordinator");
+            let ask = c.slot(&cfg.name, slot, period);
+            let mut claim = Box::pin(async move {
+                tokio::time::timeout(
+                    coordinator::call_timeout(ask.period),
+                    coordinator.claim(&ask),
+                )
+                .await
+            });
+            let verdict = loop {
+                if core.take_signal() {
+                    recheck = true;
+                    if let Some(request) = core.lock().stop {
+                        return stop_reason(request);
+                    }
+                }
+                match wait::<T, _>(core, cancel_on, Some(claim.as_mut()), None).await {
+                    Wake::Signal | Wake::Deadline => {}
+                    Wake::CancelOn => return StopReason::CancelOn,
+                    Wake::Done(verdict) => break verdict,
+                }
+            };
+            let error = match verdict {
+                Ok(Ok(true)) => None,
+                Ok(Ok(false)) => {
+                    tracing::debug!(timer = %cfg.name, slot, "slot claimed by another replica");
+                    slot += 1;
+                    sleep
+                        .as_mut()
+                        .reset(coordinator::instant_of(c.due(slot, period)));
+                    continue;
+                }
+                Ok(Err(err)) => Some(err.to_string()),
+                Err(_) => Some(format!(
+                    "no answer within {:?}",
+                    coordinator::call_timeout(period)
+                )),
+            };
+            if let Some(error) = error {
+                if c.unreachable == Unreachable::Skip {
+                    core.lock().stats.skipped += 1;
+                    tracing::error!(timer = %cfg.name, slot, %error, "slot skipped: the coordinator could not be reached");
+                    slot += 1;
+                    sleep
+                        .as_mut()
+                        .reset(coordinator::instant_of(c.due(slot, period)));
+                    continue;
+                }
+                tracing::warn!(timer = %cfg.name, slot, %error, "the coordinator could not be reached: running the slot anyway");
+            } else {
+                claimed = true;
+            }
+        }
 
         let started = Instant::now();
         let lateness = if triggered {
@@ -294,6 +389,9 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
         let finished = Instant::now();
         let duration = finished - started;
 
+        if claimed && let Some(c) = &coord {
+            record(c, &cfg.name, slot, period, duration, &outcome);
+        }
         let stop_after = match outcome {
             Outcome::Value(value) => {
                 complete(core, served, finished, duration, lateness, Ok(value));
@@ -316,6 +414,16 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
         if let Some(reason) = stop_after {
             return reason;
         }
+        if let Some(c) = &coord {
+            // A trigger ran outside the slots; a slot, claimed or run anyway, is done.
+            if !triggered {
+                slot += 1;
+            }
+            sleep
+                .as_mut()
+                .reset(coordinator::instant_of(c.due(slot, period)));
+            continue;
+        }
         let skipped = schedule.finished(period, started, finished);
         if skipped > 0 {
             core.lock().stats.skipped += skipped;
@@ -324,6 +432,46 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
         let at = schedule.fire_at(jitter_offset(&mut rng, cfg.jitter, period), finished);
         sleep.as_mut().reset(at);
     }
+}
+
+/// Records the run of a claimed slot in the coordinator's store, on a task of its own so that a
+/// slow store never delays the timer. A failure is logged: the slot has run either way.
+fn record<T>(
+    c: &Coordination,
+    name: &Arc<str>,
+    slot: u64,
+    period: Duration,
+    duration: Duration,
+    outcome: &Outcome<T>,
+) {
+    let Some(coordinator) = c.coordinator.clone() else {
+        return;
+    };
+    let outcome = match outcome {
+        Outcome::Value(_) | Outcome::End => RunOutcome::Ok,
+        Outcome::Failed(Failure::Error(err)) => RunOutcome::Failed(err.to_string()),
+        Outcome::Failed(Failure::Panic(message)) => {
+            RunOutcome::Failed(format!("panicked: {message}"))
+        }
+        Outcome::Failed(Failure::Timeout) => RunOutcome::Failed("tick timed out".to_owned()),
+    };
+    let finished = coordinator::wall_now();
+    let run = RunRecord::new(
+        finished.checked_sub(duration).unwrap_or(finished),
+        finished,
+        outcome,
+    );
+    let slot = c.slot(name, slot, period);
+    let name = name.clone();
+    tokio::spawn(async move {
+        let limit = coordinator::call_timeout(slot.period);
+        let error = match tokio::time::timeout(limit, coordinator.record(&slot, &run)).await {
+            Ok(Ok(())) => return,
+            Ok(Err(err)) => err.to_string(),
+            Err(_) => format!("no answer within {limit:?}"),
+        };
+        tracing::warn!(timer = %name, slot = slot.index, %error, "could not record the run of a slot");
+    });
 }
 
 fn to_error(name: &Arc<str>, timeout: Option<Duration>, failure: Failure) -> Error {

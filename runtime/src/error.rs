@@ -448,6 +448,26 @@ pub enum Error {
         source: Box<Error>,
     },
 
+    /// The [`Coordinator`](crate::Coordinator) given to
+    /// [`Configure::coordinator`](crate::Configure::coordinator) could not be reached or
+    /// prepared when `run_all` started the coordinated jobs (within ten seconds).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::error::Error as _;
+    ///
+    /// let err = periodic::Error::Coordinator {
+    ///     source: std::sync::Arc::new(std::io::Error::other("connection refused")),
+    /// };
+    /// assert_eq!(err.to_string(), "the coordinator could not be reached: connection refused");
+    /// assert!(err.source().is_some());
+    /// ```
+    Coordinator {
+        /// What the coordinator reported (or a timeout).
+        source: Arc<dyn StdError + Send + Sync + 'static>,
+    },
+
     /// A configuration value is out of range (zero period, jitter outside `[0, 1]`, …).
     ///
     /// # Examples
@@ -477,6 +497,9 @@ impl fmt::Display for Error {
                 f,
                 "a tick of timer `{name}` exceeded its timeout of {timeout:?} and was dropped"
             ),
+            Error::Coordinator { source } => {
+                write!(f, "the coordinator could not be reached: {source}")
+            }
             Error::Target { name, source } => {
                 write!(f, "a tick of timer `{name}` failed: {source}")
             }
@@ -553,6 +576,7 @@ impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match self {
             Error::Target { source, .. } => Some(&**source),
+            Error::Coordinator { source } => Some(&**source),
             Error::Job { source, .. } => Some(&**source),
             _ => None,
         }

@@ -274,7 +274,9 @@ pub mod target;
 mod timer;
 
 pub use config::{Mode, OnError};
-pub use coordinator::{BoxFuture, Coordinator, RunOutcome, RunRecord, Slot, Unreachable};
+pub use coordinator::{
+    BoxFuture, Coordinator, InMemoryCoordinator, RunOutcome, RunRecord, Slot, Unreachable,
+};
 pub use error::{BoxError, Error};
 pub use group::{GroupWait, MemberOutcome, TimerGroup};
 /// Runs a function periodically: `#[every(5s)] async fn refresh() -> u64 { … }`.
@@ -357,6 +359,7 @@ pub use timer::{CancelOn, Latest, Stats, StopReason, Timer, TimerBuilder, Wait, 
 /// Not public API. Used by generated code.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::coordinator::set_wall_clock;
     pub use crate::registry::{ErasedJob, ErasedTimer, Job, JobSpec, Registration, StateKey};
     pub use crate::{Mode, OnError, State, Timer};
     pub use core::time::Duration;

@@ -62,18 +62,6 @@ impl JobSpec {
         }
     }
 
-    /// A coordinated job runs only under a coordinator, which this version cannot configure
-    /// yet: starting one is refused rather than silently running it on every replica.
-    fn check_coordinator(&self) -> Result<(), Error> {
-        if self.coordinated {
-            Err(Error::invalid(
-                "the job is coordinated (`coordinated = true`) but no coordinator is configured",
-            ))
-        } else {
-            Ok(())
-        }
-    }
-
     /// Checks that every state the job takes was provided.
     fn check_states(&'static self) -> Result<(), Error> {
         self.check_states_with(&[])
@@ -139,10 +127,8 @@ impl<T: Clone + Send + Sync + 'static> Job<T> {
             .initial_delay((spec.initial_delay)())
             .jitter(spec.jitter)
             .on_error(spec.on_error)
-            .__precheck(move || {
-                spec.check_coordinator()?;
-                spec.check_states()
-            });
+            .coordinated(spec.coordinated)
+            .__precheck(move || spec.check_states());
         if let Some(timeout) = spec.timeout {
             builder = builder.timeout(timeout());
         }
@@ -165,6 +151,8 @@ pub trait ErasedTimer: Send + Sync {
     fn is_running(&self) -> bool;
     fn apply(&self, o: &JobOverride) -> Result<(), Error>;
     fn add_to(&self, group: &TimerGroup) -> Result<(), Error>;
+    fn provide_coordinator(&self, coordinator: &Arc<dyn crate::Coordinator>) -> bool;
+    fn has_coordinator(&self) -> bool;
 }
 
 impl<T: Clone + Send + Sync + 'static> ErasedTimer for Timer<T> {
@@ -185,6 +173,12 @@ impl<T: Clone + Send + Sync + 'static> ErasedTimer for Timer<T> {
     }
     fn add_to(&self, group: &TimerGroup) -> Result<(), Error> {
         group.add(self.clone())
+    }
+    fn provide_coordinator(&self, coordinator: &Arc<dyn crate::Coordinator>) -> bool {
+        Timer::provide_coordinator(self, coordinator)
+    }
+    fn has_coordinator(&self) -> bool {
+        Timer::has_coordinator(self)
     }
 }
 
@@ -482,6 +476,7 @@ type Filter = Box<dyn Fn(&JobInfo) -> bool + Send + Sync>;
 #[derive(Default)]
 pub struct Configure {
     states: Vec<(TypeId, Arc<dyn Any + Send + Sync>)>,
+    coordinator: Option<Arc<dyn crate::Coordinator>>,
     overrides: BTreeMap<String, JobOverride>,
     env_prefix: Option<String>,
     filter: Option<Filter>,
@@ -491,6 +486,10 @@ impl fmt::Debug for Configure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Configure")
             .field("states", &self.states.len())
+            .field(
+                "coordinator",
+                &self.coordinator.as_ref().map(|c| c.owner().to_owned()),
+            )
             .field("overrides", &self.overrides)
             .field("env_prefix", &self.env_prefix)
             .field("filter", &self.filter.is_some())
@@ -534,6 +533,45 @@ impl Configure {
     /// ```
     pub fn state<S: Send + Sync + 'static>(mut self, value: S) -> Self {
         self.states.push((TypeId::of::<S>(), Arc::new(value)));
+        self
+    }
+
+    /// The store through which the jobs declared `coordinated = true` claim their slots, so
+    /// that each slot runs on one replica of the service only (see
+    /// [`Coordinator`](crate::Coordinator)). Jobs that are not coordinated ignore it.
+    ///
+    /// [`run_all`](Self::run_all) asks the store once ([`Coordinator::prepare`], within ten
+    /// seconds) before starting anything: an unreachable store is an [`Error::Coordinator`]
+    /// there. Without a coordinator, a coordinated job makes `run_all` fail with
+    /// [`Error::Job`] naming it.
+    ///
+    /// [`Coordinator::prepare`]: crate::Coordinator::prepare
+    ///
+    /// # Examples
+    ///
+    /// ```rust,standalone_crate
+    /// use periodic::{InMemoryCoordinator, every};
+    ///
+    /// #[every(1h, mode = "fixed_rate", coordinated = true)]
+    /// async fn prune() -> u32 { 3 }
+    ///
+    /// #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// async fn main() -> Result<(), periodic::Error> {
+    ///     // Without a coordinator the job is refused, by name.
+    ///     let refused = periodic::run_all().await.unwrap_err();
+    ///     assert!(matches!(&refused, periodic::Error::Job { job, .. } if &**job == "prune"));
+    ///
+    ///     // A service would give `periodic_postgres::PostgresCoordinator` here.
+    ///     let store = InMemoryCoordinator::new("replica-1");
+    ///     let jobs = periodic::configure().coordinator(store.clone()).run_all().await?;
+    ///     assert_eq!(prune.join().await?, 3); // the next whole hour
+    ///     assert_eq!(store.claimed("prune").len(), 1);
+    ///     jobs.cancel_all().await;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn coordinator(mut self, coordinator: impl crate::Coordinator) -> Self {
+        self.coordinator = Some(Arc::new(coordinator));
         self
     }
 
@@ -829,7 +867,15 @@ impl Configure {
                     },
                 ));
             }
-            spec.check_coordinator().map_err(|e| job_error(spec, e))?;
+            if spec.coordinated && self.coordinator.is_none() && !job.timer().has_coordinator() {
+                return Err(job_error(
+                    spec,
+                    Error::invalid(
+                        "the job is coordinated (`coordinated = true`) but no coordinator is \
+                         configured: give one with `periodic::configure().coordinator(…)`",
+                    ),
+                ));
+            }
             let given: Vec<TypeId> = self.states.iter().map(|(id, _)| *id).collect();
             spec.check_states_with(&given)
                 .map_err(|e| job_error(spec, e))?;
@@ -841,9 +887,30 @@ impl Configure {
                 job.timer().apply(o).map_err(|e| job_error(job.spec(), e))?;
             }
         }
+        // Ask the store once, bounded, before anything changes: an unreachable store is an
+        // error here, not a hang and not a stream of skipped slots.
+        if let Some(coordinator) = &self.coordinator
+            && selected.iter().any(|job| job.spec().coordinated)
+        {
+            let limit = Duration::from_secs(10);
+            let ready = match tokio::time::timeout(limit, coordinator.prepare()).await {
+                Ok(ready) => ready.map_err(Arc::from),
+                Err(_) => Err(Arc::new(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no answer within {limit:?}"),
+                ))
+                    as Arc<dyn std::error::Error + Send + Sync>),
+            };
+            ready.map_err(|source| Error::Coordinator { source })?;
+        }
         // Every check passed: only now does anything change.
         for (type_id, value) in self.states.drain(..) {
             state::insert(type_id, value);
+        }
+        if let Some(coordinator) = &self.coordinator {
+            for job in &jobs {
+                job.timer().provide_coordinator(coordinator);
+            }
         }
         let group = TimerGroup::new("periodic::run_all");
         for job in &selected {

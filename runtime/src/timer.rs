@@ -14,11 +14,12 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::coordinator::Coordination;
 use crate::core::{CancelFuture, Config, Core, State, StopRequest, Waiter};
 use crate::driver::Run;
 use crate::subscription::Subscription;
 use crate::target::{BoxTarget, IntoTarget};
-use crate::{Error, Mode, OnError};
+use crate::{Coordinator, Error, Mode, OnError, Unreachable};
 
 /// A recurring call of a target on a tokio runtime.
 ///
@@ -332,6 +333,7 @@ pub struct TimerBuilder<T> {
     on_failure: Option<crate::core::FailureHook>,
     on_stop: Option<crate::core::StopHook>,
     precheck: Option<crate::core::Precheck>,
+    coordination: Option<Coordination>,
 }
 
 impl<T> fmt::Debug for TimerBuilder<T> {
@@ -764,6 +766,131 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
         self
     }
 
+    /// Makes the timer *coordinated*: across every replica of a service that runs the same
+    /// timer (same name) with the same store, each slot runs on exactly one replica. Slot `k`
+    /// is due at `UNIX_EPOCH + k·period + offset` (see [`slot_offset`](Self::slot_offset)); at
+    /// each slot the timer claims `(name, k)` from its [`coordinator`](Self::coordinator) and
+    /// runs the target only if the claim succeeds. See [`Coordinator`](crate::Coordinator).
+    ///
+    /// A coordinated timer needs [`Mode::FixedRate`] and no jitter ([`build`](Self::build)
+    /// fails otherwise), and a coordinator before it starts ([`Timer::start`] fails without
+    /// one). Its `initial_delay` delays the first slot it may claim. A
+    /// [`trigger`](Timer::trigger) runs the target on this replica at once, outside the slots
+    /// and without a claim.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{Error, InMemoryCoordinator, Mode, Timer};
+    ///
+    /// let refused = Timer::builder(Duration::from_secs(60), || ()).coordinated(true).build();
+    /// assert!(matches!(refused, Err(Error::InvalidConfig(_)))); // fixed-delay has no grid
+    ///
+    /// let timer = Timer::builder(Duration::from_secs(60), || ())
+    ///     .mode(Mode::FixedRate)
+    ///     .coordinated(true)
+    ///     .coordinator(InMemoryCoordinator::new("replica-1"))
+    ///     .build()?;
+    /// assert!(timer.is_coordinated());
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn coordinated(mut self, coordinated: bool) -> Self {
+        if !coordinated {
+            self.coordination = None;
+        } else if self.coordination.is_none() {
+            self.coordination = Some(Coordination {
+                coordinator: None,
+                offset: Duration::ZERO,
+                unreachable: Unreachable::Skip,
+            });
+        }
+        self
+    }
+
+    fn coordination(&mut self) -> &mut Coordination {
+        self.coordination.get_or_insert(Coordination {
+            coordinator: None,
+            offset: Duration::ZERO,
+            unreachable: Unreachable::Skip,
+        })
+    }
+
+    /// The store through which replicas claim slots; implies
+    /// [`coordinated(true)`](Self::coordinated).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{InMemoryCoordinator, Mode, Timer};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), periodic::Error> {
+    /// let store = InMemoryCoordinator::new("replica-1");
+    /// let timer = Timer::builder(Duration::from_secs(1), || "ran")
+    ///     .name("report")
+    ///     .mode(Mode::FixedRate)
+    ///     .coordinator(store.clone())
+    ///     .build()?;
+    /// timer.start()?;
+    /// assert_eq!(timer.join().await?, "ran");
+    /// assert_eq!(store.claimed("report").len(), 1);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn coordinator(mut self, coordinator: impl Coordinator) -> Self {
+        self.coordination().coordinator = Some(Arc::new(coordinator));
+        self
+    }
+
+    /// Shifts a coordinated timer's slots from the UNIX epoch: with a period of one hour and
+    /// an offset of five minutes, slots are due at five past every hour. Implies
+    /// [`coordinated(true)`](Self::coordinated). Default: zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{InMemoryCoordinator, Mode, Timer};
+    ///
+    /// let timer = Timer::builder(Duration::from_secs(3600), || ())
+    ///     .mode(Mode::FixedRate)
+    ///     .coordinator(InMemoryCoordinator::new("a"))
+    ///     .slot_offset(Duration::from_secs(300))
+    ///     .build()?;
+    /// # let _ = timer;
+    /// # Ok::<(), periodic::Error>(())
+    /// ```
+    pub fn slot_offset(mut self, offset: Duration) -> Self {
+        self.coordination().offset = offset;
+        self
+    }
+
+    /// What a coordinated timer does with a slot when its coordinator cannot be reached:
+    /// [`Unreachable::Skip`] (the default: at most once per slot) or
+    /// [`Unreachable::RunAnyway`] (at least once). Implies
+    /// [`coordinated(true)`](Self::coordinated).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{InMemoryCoordinator, Mode, Timer, Unreachable};
+    ///
+    /// let timer = Timer::builder(Duration::from_secs(60), || ())
+    ///     .mode(Mode::FixedRate)
+    ///     .coordinator(InMemoryCoordinator::new("a"))
+    ///     .when_unreachable(Unreachable::RunAnyway)
+    ///     .build()?;
+    /// # let _ = timer;
+    /// # Ok::<(), periodic::Error>(())
+    /// ```
+    pub fn when_unreachable(mut self, unreachable: Unreachable) -> Self {
+        self.coordination().unreachable = unreachable;
+        self
+    }
+
     /// A check that `start` runs first; its error is returned from `start`. Not public API:
     /// used by `#[every]` jobs to require their state.
     #[doc(hidden)]
@@ -808,6 +935,18 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
 
     fn validate(&self) -> Result<(), Error> {
         validate_period(self.period)?;
+        if self.coordination.is_some() {
+            if self.mode != Mode::FixedRate {
+                return Err(Error::invalid(
+                    "a coordinated timer needs `Mode::FixedRate`: its slots lie on a fixed grid",
+                ));
+            }
+            if self.jitter != 0.0 {
+                return Err(Error::invalid(
+                    "a coordinated timer cannot have jitter: every replica must agree on the slots",
+                ));
+            }
+        }
         if !(0.0..=1.0).contains(&self.jitter) {
             return Err(Error::invalid(format_args!(
                 "jitter must lie in [0, 1], got {}",
@@ -857,6 +996,7 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
             last_tick_at: None,
             last_failed: false,
             stats: Stats::default(),
+            coordination: self.coordination.map(Arc::new),
         };
         Timer {
             handle: Arc::new(Handle {
@@ -980,6 +1120,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
             on_failure: None,
             on_stop: None,
             precheck: None,
+            coordination: None,
         }
     }
 
@@ -1032,6 +1173,15 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         }
         if s.single_shot && s.run_id > 0 {
             return Err(Error::Restart { name: name() });
+        }
+        if let Some(c) = &s.coordination
+            && c.coordinator.is_none()
+        {
+            return Err(Error::invalid(format_args!(
+                "timer `{}` is coordinated but no coordinator is configured: give one with \
+                 `TimerBuilder::coordinator` or `periodic::configure().coordinator(…)`",
+                core.config.name
+            )));
         }
         let Some(target) = s.target.take() else {
             return Err(Error::NotRunning { name: name() });
@@ -1464,6 +1614,12 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
             return Err(Error::AlreadyRunning {
                 name: self.core().config.name.clone(),
             });
+        }
+        if s.coordination.is_some() && mode != Mode::FixedRate {
+            return Err(Error::invalid(format_args!(
+                "timer `{}` is coordinated and needs `Mode::FixedRate`: its slots lie on a fixed grid",
+                self.core().config.name
+            )));
         }
         s.mode = mode;
         Ok(())
@@ -2031,6 +2187,48 @@ impl<T> Stream for Latest<T> {
 impl<T> futures_core::FusedStream for Latest<T> {
     fn is_terminated(&self) -> bool {
         self.inner.is_terminated()
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> Timer<T> {
+    /// Whether the timer is coordinated across replicas (see
+    /// [`TimerBuilder::coordinated`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::Timer;
+    ///
+    /// assert!(!Timer::new(Duration::from_secs(1), || ()).is_coordinated());
+    /// ```
+    pub fn is_coordinated(&self) -> bool {
+        self.core().lock().coordination.is_some()
+    }
+
+    /// Whether the timer is coordinated and has its coordinator.
+    pub(crate) fn has_coordinator(&self) -> bool {
+        let s = self.core().lock();
+        s.coordination
+            .as_ref()
+            .is_some_and(|c| c.coordinator.is_some())
+    }
+
+    /// Gives a coordinated timer the coordinator it lacks (`Configure::coordinator`). Returns
+    /// whether the timer is coordinated.
+    pub(crate) fn provide_coordinator(&self, coordinator: &Arc<dyn Coordinator>) -> bool {
+        let mut s = self.core().lock();
+        let Some(c) = &s.coordination else {
+            return false;
+        };
+        if c.coordinator.is_none() {
+            s.coordination = Some(Arc::new(Coordination {
+                coordinator: Some(coordinator.clone()),
+                offset: c.offset,
+                unreachable: c.unreachable,
+            }));
+        }
+        true
     }
 }
 
