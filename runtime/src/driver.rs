@@ -415,9 +415,16 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
             return reason;
         }
         if let Some(c) = &coord {
-            // A trigger ran outside the slots; a slot, claimed or run anyway, is done.
+            // A trigger ran outside the slots. A slot, claimed or run anyway, is done, and as
+            // in fixed-rate the slots that fell due while it ran are missed, not run late.
             if !triggered {
-                slot += 1;
+                let next = c.next_index(coordinator::wall_now(), period).max(slot + 1);
+                let missed = next - slot - 1;
+                if missed > 0 {
+                    core.lock().stats.skipped += missed;
+                    tracing::warn!(timer = %cfg.name, missed, "the run overran its period: {missed} slot(s) missed on this replica");
+                }
+                slot = next;
             }
             sleep
                 .as_mut()

@@ -908,7 +908,7 @@ impl Configure {
             state::insert(type_id, value);
         }
         if let Some(coordinator) = &self.coordinator {
-            for job in &jobs {
+            for job in &selected {
                 job.timer().provide_coordinator(coordinator);
             }
         }

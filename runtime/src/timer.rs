@@ -2214,20 +2214,19 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
             .is_some_and(|c| c.coordinator.is_some())
     }
 
-    /// Gives a coordinated timer the coordinator it lacks (`Configure::coordinator`). Returns
-    /// whether the timer is coordinated.
+    /// Gives a coordinated timer the coordinator of the `run_all` that starts it
+    /// (`Configure::coordinator`), replacing an earlier one. Returns whether the timer is
+    /// coordinated. A running timer keeps the coordinator it started with until it restarts.
     pub(crate) fn provide_coordinator(&self, coordinator: &Arc<dyn Coordinator>) -> bool {
         let mut s = self.core().lock();
         let Some(c) = &s.coordination else {
             return false;
         };
-        if c.coordinator.is_none() {
-            s.coordination = Some(Arc::new(Coordination {
-                coordinator: Some(coordinator.clone()),
-                offset: c.offset,
-                unreachable: c.unreachable,
-            }));
-        }
+        s.coordination = Some(Arc::new(Coordination {
+            coordinator: Some(coordinator.clone()),
+            offset: c.offset,
+            unreachable: c.unreachable,
+        }));
         true
     }
 }
