@@ -27,11 +27,20 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .start_paused(true)
-        .build()
-        .expect("a tokio runtime");
+    // `TICKPROF_REAL=1`: the benchmark's setting instead (a multi-threaded runtime in real
+    // time), for a sampling profiler such as `perf record -e cpu-clock`.
+    let real = std::env::var_os("TICKPROF_REAL").is_some();
+    let rt = if real {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+    }
+    .expect("a tokio runtime");
     let period = Duration::from_millis(50);
     let wall = Instant::now();
     let ticks = rt.block_on(async move {

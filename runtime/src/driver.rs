@@ -337,54 +337,59 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
             Vec::new()
         };
 
-        let tick = {
+        let mut tick = {
             let span = tracing::info_span!("tick", timer = %cfg.name, tick = tick_no, triggered);
             target.0.tick(&span)
         };
-        let outcome = match tick {
-            // A sync target finished inside `tick`.
-            Tick::Ready(outcome) => outcome.expect("a ready tick has its outcome"),
-            // An async one runs here, until it ends, times out, or the run must stop. A
+        // Matched by reference: a moved-out binding would keep a second copy of the boxed
+        // future in the run's state across the `.await`.
+        let outcome = if let Tick::Pending(fut) = &mut tick {
+            // An async target runs here, until it ends, times out, or the run must stop. A
             // graceful stop lets it finish until the stop's deadline.
-            Tick::Pending(mut fut) => {
-                let timeout_at = cfg.timeout.map(|d| started + d);
-                let mut grace: Option<Instant> = None;
-                let mut armed: Option<Instant> = None;
-                loop {
-                    if core.take_signal() {
-                        // Taken here: the wait after the tick must read the control state.
-                        recheck = true;
-                        match core.lock().stop {
-                            Some(StopRequest::Graceful(deadline)) => grace = Some(deadline),
-                            Some(request) => return stop_reason(request),
-                            None => {}
-                        }
+            let mut grace: Option<Instant> = None;
+            // Whether the sleep is set to the tick's deadline (its timeout or the grace end).
+            let mut armed = false;
+            loop {
+                if core.take_signal() {
+                    // Taken here: the wait after the tick must read the control state.
+                    recheck = true;
+                    match core.lock().stop {
+                        Some(StopRequest::Graceful(deadline)) => grace = Some(deadline),
+                        Some(request) => return stop_reason(request),
+                        None => {}
                     }
-                    let deadline = match (timeout_at, grace) {
-                        (Some(a), Some(b)) => Some(a.min(b)),
-                        (a, b) => a.or(b),
-                    };
-                    if deadline != armed {
-                        if let Some(at) = deadline {
-                            sleep.as_mut().reset(at);
-                        }
-                        armed = deadline;
+                }
+                let deadline = match (cfg.timeout.map(|d| started + d), grace) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                if let Some(at) = deadline
+                    && (!armed || sleep.deadline() != at)
+                {
+                    sleep.as_mut().reset(at);
+                    armed = true;
+                }
+                let deadline_sleep = armed.then_some(sleep.as_mut());
+                match wait(core, cancel_on, Some(fut.as_mut()), deadline_sleep).await {
+                    Wake::Signal => {}
+                    Wake::CancelOn => return StopReason::CancelOn,
+                    Wake::Done(outcome) => break outcome,
+                    Wake::Deadline
+                        if cfg.timeout.map(|d| started + d) == Some(sleep.deadline()) =>
+                    {
+                        break Outcome::Failed(Failure::Timeout);
                     }
-                    let sleep = armed.map(|_| sleep.as_mut());
-                    match wait(core, cancel_on, Some(fut.as_mut()), sleep).await {
-                        Wake::Signal => {}
-                        Wake::CancelOn => return StopReason::CancelOn,
-                        Wake::Done(outcome) => break outcome,
-                        Wake::Deadline if armed == timeout_at => {
-                            break Outcome::Failed(Failure::Timeout);
-                        }
-                        Wake::Deadline => {
-                            tracing::warn!(timer = %cfg.name, tick = tick_no, "in-flight tick dropped at the end of the shutdown grace period");
-                            return StopReason::Shutdown;
-                        }
+                    Wake::Deadline => {
+                        tracing::warn!(timer = %cfg.name, tick = tick_no, "in-flight tick dropped at the end of the shutdown grace period");
+                        return StopReason::Shutdown;
                     }
                 }
             }
+        } else if let Tick::Ready(outcome) = tick {
+            // A sync target finished inside `tick`.
+            outcome.expect("a ready tick has its outcome")
+        } else {
+            unreachable!("a pending tick is handled above")
         };
         let finished = Instant::now();
         let duration = finished - started;
@@ -579,7 +584,7 @@ mod tests {
         };
         let fut = run.run();
         assert!(
-            size_of_val(&fut) <= 544,
+            size_of_val(&fut) <= 496,
             "a run's future is {} bytes",
             size_of_val(&fut)
         );

@@ -107,6 +107,8 @@ impl<T> Clone for Timer<T> {
 /// ```
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
+// `repr(C)`: the counters every tick updates stay together, ahead of the rarely written error.
+#[repr(C)]
 pub struct Stats {
     /// Ticks that completed, successfully or not.
     pub ticks: u64,
@@ -114,7 +116,10 @@ pub struct Stats {
     pub hits: u64,
     /// Ticks that failed: the target returned `Err`, panicked or timed out.
     pub errors: u64,
-    /// Fixed-rate slots skipped because an earlier tick overran them.
+    /// Fixed-rate slots skipped because an earlier tick overran them; for a
+    /// [coordinated](TimerBuilder::coordinated) timer also the slots this replica missed
+    /// because it woke too late or could not reach its coordinator (not those another
+    /// replica ran).
     pub skipped: u64,
     /// How long the last completed tick ran.
     pub last_duration: Option<Duration>,
