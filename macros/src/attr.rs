@@ -19,6 +19,7 @@ const KEYS: &[&str] = &[
     "timeout",
     "autostart",
     "coordinated",
+    "offset",
     "crate",
 ];
 
@@ -73,6 +74,8 @@ pub(crate) struct Args {
     pub(crate) timeout: Option<DurationArg>,
     pub(crate) autostart: Option<LitBool>,
     pub(crate) coordinated: Option<LitBool>,
+    /// Shifts a coordinated job's slots from the epoch, with the span of the `offset` key.
+    pub(crate) offset: Option<(DurationArg, Span)>,
     pub(crate) krate: Option<syn::Path>,
 }
 
@@ -216,6 +219,7 @@ impl Args {
                 once!(self.name, s);
             }
             "initial_delay" => once!(self.initial_delay, duration_arg(&value, "`initial_delay`")?),
+            "offset" => once!(self.offset, (duration_arg(&value, "`offset`")?, key.span())),
             "timeout" => {
                 let d = duration_arg(&value, "`timeout`")?;
                 if let DurationArg::Nanos(0, span) = d {
@@ -297,6 +301,14 @@ impl Args {
             errors.push(syn::Error::new(
                 *span,
                 "the period must be greater than zero, e.g. `1s` or `250ms`",
+            ));
+        }
+        if let Some((_, span)) = &self.offset
+            && !self.coordinated.as_ref().is_some_and(|c| c.value)
+        {
+            errors.push(syn::Error::new(
+                *span,
+                "`offset` shifts the slots of a coordinated job; add `coordinated = true` (and `mode = \"fixed_rate\"`)",
             ));
         }
         if let Some(c) = &self.coordinated

@@ -243,6 +243,7 @@ fn generate(func: &ItemFn, args: &Args, shape: &Shape) -> TokenStream {
         .map_or_else(|| ident.to_string(), |n| n.value());
     let period = duration_fn(args.period.as_ref(), &private);
     let initial_delay = duration_fn(args.initial_delay.as_ref(), &private);
+    let offset = duration_fn(args.offset.as_ref().map(|(d, _)| d), &private);
     let timeout = match &args.timeout {
         Some(d) => {
             let f = duration_fn(Some(d), &private);
@@ -288,6 +289,7 @@ fn generate(func: &ItemFn, args: &Args, shape: &Shape) -> TokenStream {
                 timeout: #timeout,
                 autostart: #autostart,
                 coordinated: #coordinated,
+                offset: #offset,
                 states: &[#(#state_keys),*],
             },
             #init,

@@ -300,6 +300,7 @@ pub use group::{GroupWait, MemberOutcome, TimerGroup};
 /// | `timeout` | a duration: the longest one tick may run | none |
 /// | `autostart` | `false` registers the job, but [`run_all`] leaves it stopped | `true` |
 /// | `coordinated` | run each period on one replica of a fleet (needs `mode = "fixed_rate"`) | `false` |
+/// | `offset` | a coordinated job's slots fall due at `k·period + offset` after the UNIX epoch (needs `coordinated = true`) | `0s` |
 /// | `crate` | the path of this crate, for code that re-exports it | `"::periodic"` |
 ///
 /// Literals are checked at compile time, with the error on the offending token. A `Duration`

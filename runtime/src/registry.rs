@@ -41,6 +41,8 @@ pub struct JobSpec {
     pub timeout: Option<fn() -> Duration>,
     pub autostart: bool,
     pub coordinated: bool,
+    /// Shifts a coordinated job's slots from the UNIX epoch.
+    pub offset: fn() -> Duration,
     pub states: &'static [StateKey],
 }
 
@@ -129,6 +131,9 @@ impl<T: Clone + Send + Sync + 'static> Job<T> {
             .on_error(spec.on_error)
             .coordinated(spec.coordinated)
             .__precheck(move || spec.check_states());
+        if spec.coordinated {
+            builder = builder.slot_offset((spec.offset)());
+        }
         if let Some(timeout) = spec.timeout {
             builder = builder.timeout(timeout());
         }

@@ -21,6 +21,14 @@ async fn prune() -> u32 {
 #[every(1h)]
 fn local() {}
 
+#[every(1m, mode = "fixed_rate", coordinated = true, offset = 15s)]
+fn quarter_past() -> std::time::SystemTime {
+    // The engine's wall clock follows tokio's paused clock: the system clock plus how far
+    // tokio's clock has run ahead of the real one.
+    let ahead = tokio::time::Instant::now().into_std() - std::time::Instant::now();
+    std::time::SystemTime::now() + ahead
+}
+
 /// A store that is down (`prepare` fails) or silent (`prepare` never answers).
 struct Down {
     silent: bool,
@@ -100,5 +108,32 @@ async fn the_store_is_asked_once_before_anything_starts() {
     let claimed = store.claimed("prune");
     assert_eq!(claimed.len(), 2);
     assert_eq!(claimed[1], claimed[0] + 1, "consecutive minutes");
+    jobs.cancel_all().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_offset_shifts_the_slots_from_the_whole_minute() {
+    let store = InMemoryCoordinator::new("replica-1");
+    let jobs = within(
+        periodic::configure()
+            .coordinator(store)
+            .filter(only(&["quarter_past"]))
+            .run_all(),
+    )
+    .await
+    .unwrap();
+    for _ in 0..3 {
+        let ran_at = within(quarter_past.join()).await.unwrap();
+        let ms = ran_at
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis()
+            % 60_000;
+        // Tokio's timer rounds a deadline up to its millisecond.
+        assert!(
+            (15_000..15_002).contains(&ms),
+            "ran {ms} ms into the minute"
+        );
+    }
     jobs.cancel_all().await;
 }
