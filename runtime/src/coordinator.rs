@@ -262,8 +262,13 @@ pub trait Coordinator: Send + Sync + 'static {
     /// ```
     fn owner(&self) -> &str;
 
-    /// Checks that the store is reachable and ready (creating a table, for instance). Called
-    /// once when a coordinated timer starts; an error there fails the start.
+    /// Checks that the store is reachable and ready (creating a table, for instance); must be
+    /// idempotent. [`Configure::run_all`](crate::Configure::run_all) calls it once, within ten
+    /// seconds, before it starts coordinated jobs, and fails with
+    /// [`Error::Coordinator`](crate::Error::Coordinator) if it fails. A coordinated timer also
+    /// calls it before its run's first claim (`Timer::start` cannot wait for a store): while it
+    /// fails, each slot is treated as unreachable (skipped and logged, or run anyway) and
+    /// `prepare` is tried again before the next one.
     ///
     /// # Examples
     ///

@@ -187,19 +187,21 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
     let mut rng = cfg
         .seed
         .map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed);
-    let (mut period, mode, coord) = {
+    let (mut period, coord, mut schedule) = {
         let mut s = core.lock();
         s.task_id = Some(tokio::task::id());
         s.period_changed = false;
-        (s.period, s.mode, s.coordination.clone())
+        let schedule = Schedule::new(s.mode, started_at + cfg.initial_delay);
+        (s.period, s.coordination.clone(), schedule)
     };
-    tracing::debug!(timer = %cfg.name, run = run_id, period = ?period, mode = %mode, "timer started");
-    let mut schedule = Schedule::new(mode, started_at + cfg.initial_delay);
+    tracing::debug!(timer = %cfg.name, run = run_id, period = ?period, mode = %schedule.mode(), "timer started");
     // The first tick is not jittered: `initial_delay` places it exactly. The one sleep of the
     // run: reset to each next deadline, never re-created.
     let mut sleep = pin!(clock::sleep_until(schedule.due()));
     // A coordinated run: the next slot to claim, the first one due after the initial delay.
     let mut slot: u64 = 0;
+    // Whether the coordinator's `prepare` succeeded in this run.
+    let mut prepared = false;
     if let Some(c) = &coord {
         let first = schedule.due().saturating_duration_since(Instant::now());
         slot = c.next_index(coordinator::wall_now() + first, period);
@@ -268,12 +270,24 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
                 .clone()
                 .expect("start refuses a coordinated timer without a coordinator");
             let ask = c.slot(&cfg.name, slot, period);
+            let first = !prepared;
+            // Boxed: only coordinated runs pay for the claim's state.
             let mut claim = Box::pin(async move {
-                tokio::time::timeout(
-                    coordinator::call_timeout(ask.period),
-                    coordinator.claim(&ask),
-                )
-                .await
+                let limit = coordinator::call_timeout(ask.period);
+                if first {
+                    // The store is prepared before the run's first claim, and again before
+                    // each slot until that succeeds.
+                    match tokio::time::timeout(limit, coordinator.prepare()).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(err)) => return Err(format!("the store is not ready: {err}")),
+                        Err(_) => return Err(format!("not ready within {limit:?}")),
+                    }
+                }
+                match tokio::time::timeout(limit, coordinator.claim(&ask)).await {
+                    Ok(Ok(won)) => Ok(won),
+                    Ok(Err(err)) => Err(err.to_string()),
+                    Err(_) => Err(format!("no answer within {limit:?}")),
+                }
             });
             let verdict = loop {
                 if core.take_signal() {
@@ -289,8 +303,12 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
                 }
             };
             let error = match verdict {
-                Ok(Ok(true)) => None,
-                Ok(Ok(false)) => {
+                Ok(true) => {
+                    prepared = true;
+                    None
+                }
+                Ok(false) => {
+                    prepared = true;
                     tracing::debug!(timer = %cfg.name, slot, "slot claimed by another replica");
                     slot += 1;
                     sleep
@@ -298,11 +316,7 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
                         .reset(coordinator::instant_of(c.due(slot, period)));
                     continue;
                 }
-                Ok(Err(err)) => Some(err.to_string()),
-                Err(_) => Some(format!(
-                    "no answer within {:?}",
-                    coordinator::call_timeout(period)
-                )),
+                Err(error) => Some(error),
             };
             if let Some(error) = error {
                 if c.unreachable == Unreachable::Skip {

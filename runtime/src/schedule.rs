@@ -31,6 +31,11 @@ impl Schedule {
         }
     }
 
+    /// The run's mode.
+    pub(crate) fn mode(&self) -> Mode {
+        self.mode
+    }
+
     /// The nominal due instant of the next tick (before jitter).
     pub(crate) fn due(&self) -> Instant {
         self.due

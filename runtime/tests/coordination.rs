@@ -414,3 +414,59 @@ fn a_coordinated_timer_needs_fixed_rate_no_jitter_and_a_coordinator() {
         .unwrap();
     assert!(!plain.is_coordinated());
 }
+
+/// A store that is not ready for its first `n` calls of `prepare`.
+struct NotReadyYet {
+    store: InMemoryCoordinator,
+    refusals: AtomicU32,
+    prepared: AtomicU32,
+}
+
+impl Coordinator for NotReadyYet {
+    fn owner(&self) -> &str {
+        "late"
+    }
+    fn prepare(&self) -> BoxFuture<'_, Result<(), BoxError>> {
+        self.prepared.fetch_add(1, Ordering::SeqCst);
+        let refuse = self
+            .refusals
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        Box::pin(async move {
+            if refuse {
+                Err("the runs table cannot be created".into())
+            } else {
+                Ok(())
+            }
+        })
+    }
+    fn claim<'a>(&'a self, slot: &'a Slot) -> BoxFuture<'a, Result<bool, BoxError>> {
+        self.store.claim(slot)
+    }
+    fn record<'a>(&'a self, s: &'a Slot, r: &'a RunRecord) -> BoxFuture<'a, Result<(), BoxError>> {
+        self.store.record(s, r)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timer_prepares_its_store_before_its_first_claim_and_until_it_is_ready() {
+    let store = Arc::new(NotReadyYet {
+        store: InMemoryCoordinator::new("late"),
+        refusals: AtomicU32::new(2),
+        prepared: AtomicU32::new(0),
+    });
+    let timer = Timer::builder(secs(1), || ())
+        .name("late")
+        .mode(Mode::FixedRate)
+        .coordinator(store.clone())
+        .build()
+        .unwrap();
+    timer.start().unwrap();
+    within(timer.wait().hits(3)).await.unwrap();
+    timer.cancel().await;
+    // Two slots found the store not ready (skipped, nothing claimed); the third prepared it,
+    // and no later slot prepared again.
+    assert_eq!(timer.stats().skipped, 2);
+    assert_eq!(store.prepared.load(Ordering::SeqCst), 3);
+    assert_eq!(store.store.claimed("late").len(), 3);
+}
