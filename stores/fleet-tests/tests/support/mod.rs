@@ -2,12 +2,12 @@
 //! output as it comes, wait for events in it, kill or stop them, and check the history they
 //! printed against the store's own.
 
-#![allow(dead_code, unreachable_pub)]
+#![allow(unreachable_pub)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use periodic_fleet_tests::{Line, last_command};
 use periodic_store_testkit::{POSTGRES_URL_VAR, REDIS_URL_VAR, env_url, unique, within};
@@ -117,10 +117,10 @@ impl ReplicaSpec {
     }
 }
 
-/// A line a replica printed, and when the test read it.
+/// A line a replica printed, in the order the test read them (per replica, the order it
+/// printed them).
 #[derive(Debug, Clone)]
 pub struct Event {
-    pub at: Instant,
     pub line: Line,
 }
 
@@ -190,10 +190,7 @@ impl Fleet {
                     let mut lines = BufReader::new(stdout).lines();
                     while let Ok(Some(text)) = lines.next_line().await {
                         match text.parse::<Line>() {
-                            Ok(line) => events.lock().unwrap().push(Event {
-                                at: Instant::now(),
-                                line,
-                            }),
+                            Ok(line) => events.lock().unwrap().push(Event { line }),
                             Err(_) => garbage.lock().unwrap().push(text),
                         }
                         bump.send_modify(|n| *n += 1);
@@ -264,8 +261,8 @@ impl Fleet {
         self.events.lock().unwrap()[mark..].to_vec()
     }
 
-    /// Waits until `done` holds for the lines printed since `mark`, failing after `limit`
-    /// (or if a replica exits meanwhile, which none of the waits expects).
+    /// Waits until `done` holds for the lines printed since `mark`, failing after `limit` (or
+    /// once every replica's output has ended).
     pub async fn wait_for(
         &self,
         limit: Duration,
@@ -328,7 +325,6 @@ impl Fleet {
     pub async fn wait_exit(&mut self, limit: Duration) {
         let kind = self.store.kind();
         for replica in self.replicas.iter_mut().filter(|r| !r.killed) {
-            // Closing stdin is not what ends it (its last slot is), but it makes sure.
             let what = format!("{kind}: replica {} to exit after its last slot", replica.id);
             let status = within(limit, &what, replica.child.wait()).await.unwrap();
             replica.status = Some(status);
@@ -487,14 +483,6 @@ impl History {
     /// The earliest first ask: from there on, some replica was up.
     pub fn some_up(&self) -> Option<u64> {
         self.ids.iter().filter_map(|id| self.first_ask(id)).min()
-    }
-
-    /// The highest slot any replica asked for.
-    pub fn latest_ask(&self) -> Option<u64> {
-        self.answers
-            .values()
-            .filter_map(|a| a.keys().next_back().copied())
-            .max()
     }
 
     /// The replicas that ran `slot`.
