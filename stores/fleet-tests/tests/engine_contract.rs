@@ -1,33 +1,43 @@
-//! What the fleet tests found the engine doing differently from its documentation. Each test
-//! states the documented behaviour and is ignored until the engine (or its documentation)
-//! changes: `cargo test -p periodic-fleet-tests --test engine_contract -- --ignored` shows it.
+//! The engine's contract with a store, as the fleet tests rely on it and first found it broken:
+//! `Coordinator::prepare` is called before a timer's first claim — also for a `Timer` started
+//! on its own, not only by `run_all` — and no slot is claimed from a store that is not ready.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use periodic::{BoxError, BoxFuture, Coordinator, Mode, RunRecord, Slot, Timer};
+use periodic_store_testkit::within;
 use tokio::sync::Notify;
 
-/// A store that is not ready: `prepare` fails. Counts the calls.
+/// A store that is not ready (its `prepare` fails) until told otherwise. Counts the calls.
 #[derive(Default)]
-struct NotReady {
+struct Store {
+    ready: AtomicBool,
     prepared: AtomicUsize,
     claimed: AtomicUsize,
-    claim: Notify,
+    called: Notify,
 }
 
-impl Coordinator for NotReady {
+impl Coordinator for Store {
     fn owner(&self) -> &str {
-        "not-ready"
+        "replica-1"
     }
     fn prepare(&self) -> BoxFuture<'_, Result<(), BoxError>> {
         self.prepared.fetch_add(1, Ordering::SeqCst);
-        Box::pin(async { Err("the runs table cannot be created".into()) })
+        self.called.notify_one();
+        let ready = self.ready.load(Ordering::SeqCst);
+        Box::pin(async move {
+            if ready {
+                Ok(())
+            } else {
+                Err("the runs table cannot be created".into())
+            }
+        })
     }
     fn claim<'a>(&'a self, _: &'a Slot) -> BoxFuture<'a, Result<bool, BoxError>> {
         self.claimed.fetch_add(1, Ordering::SeqCst);
-        self.claim.notify_one();
+        self.called.notify_one();
         Box::pin(async { Ok(true) })
     }
     fn record<'a>(&'a self, _: &'a Slot, _: &'a RunRecord) -> BoxFuture<'a, Result<(), BoxError>> {
@@ -35,33 +45,57 @@ impl Coordinator for NotReady {
     }
 }
 
-/// `Coordinator::prepare` says: "Called once when a coordinated timer starts; an error there
-/// fails the start." Only `configure().run_all()` calls it: a `Timer` built with
-/// `TimerBuilder::coordinator` and started with `Timer::start` never prepares its store, and
-/// claims from a store whose `prepare` fails.
+/// Waits (bounded) until `done` holds, woken by each call to the store.
+async fn until(store: &Store, what: &str, done: impl Fn(&Store) -> bool) {
+    within(Duration::from_secs(10), what, async {
+        loop {
+            let called = store.called.notified();
+            if done(store) {
+                return;
+            }
+            called.await;
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
-#[ignore = "BUG: Timer::start never calls Coordinator::prepare, which its docs say fails the start (only run_all calls it)"]
-async fn a_timer_prepares_its_store_before_claiming() {
-    let store = Arc::new(NotReady::default());
+async fn a_timer_prepares_its_store_before_its_first_claim_and_claims_nothing_until_it_is_ready() {
+    let store = Arc::new(Store::default());
     let timer = Timer::builder(Duration::from_millis(100), || ())
         .mode(Mode::FixedRate)
         .coordinator(store.clone())
         .build()
         .unwrap();
-    let started = timer.start();
-    if started.is_ok() {
-        // Started anyway: then it must not claim from a store that is not ready.
-        let claimed = tokio::time::timeout(Duration::from_secs(2), store.claim.notified()).await;
-        timer.cancel().await;
-        assert!(
-            claimed.is_err(),
-            "the timer claimed a slot (prepare called {} times, which failed)",
-            store.prepared.load(Ordering::SeqCst)
-        );
-    }
+    timer.start().unwrap();
+
+    // Not ready: asked again at each slot, and nothing claimed meanwhile.
+    until(&store, "a second prepare", |s| {
+        s.prepared.load(Ordering::SeqCst) >= 2
+    })
+    .await;
+    assert_eq!(
+        store.claimed.load(Ordering::SeqCst),
+        0,
+        "claimed from a store not ready"
+    );
+    assert!(timer.is_running());
+
+    // Ready: claims follow, and the store is not prepared again.
+    store.ready.store(true, Ordering::SeqCst);
+    until(&store, "two claims", |s| {
+        s.claimed.load(Ordering::SeqCst) >= 2
+    })
+    .await;
+    let prepared = store.prepared.load(Ordering::SeqCst);
+    until(&store, "a third claim", |s| {
+        s.claimed.load(Ordering::SeqCst) >= 3
+    })
+    .await;
     assert_eq!(
         store.prepared.load(Ordering::SeqCst),
-        1,
-        "prepare is called once"
+        prepared,
+        "prepared once it was ready"
     );
+    timer.cancel().await;
 }
