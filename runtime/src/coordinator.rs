@@ -268,7 +268,7 @@ pub trait Coordinator: Send + Sync + 'static {
     /// [`Error::Coordinator`](crate::Error::Coordinator) if it fails. A coordinated timer also
     /// calls it before its run's first claim (`Timer::start` cannot wait for a store): while it
     /// fails, each slot is treated as unreachable (skipped and logged, or run anyway) and
-    /// `prepare` is tried again before the next one.
+    /// `prepare` is tried again before the next slot, until a claim gets an answer.
     ///
     /// # Examples
     ///
@@ -514,8 +514,9 @@ pub(crate) fn instant_of(due: SystemTime) -> tokio::time::Instant {
 ///
 /// It coordinates the timers of one process only — what a test needs to check a coordinated
 /// job under tokio's paused clock, or several "replicas" simulated as timers of one program.
-/// It is no use across processes: use `periodic-postgres` or `periodic-redis` there. Claims
-/// older than 1,024 slots of their job are forgotten, so the memory stays bounded.
+/// It is no use across processes: use `periodic-postgres` or `periodic-redis` there. It
+/// remembers the latest 1,024 claims of each job, so the memory stays bounded (a timer only
+/// ever claims slots after the ones it claimed before).
 ///
 /// # Examples
 ///
@@ -538,13 +539,17 @@ pub struct InMemoryCoordinator {
     claims: Arc<std::sync::Mutex<std::collections::HashMap<Arc<str>, ClaimLog>>>,
 }
 
-/// The claimed slots of one job: the highest index, and the indexes within 1,024 of it.
+/// The latest claims of one job, at most [`InMemoryCoordinator::REMEMBERED`].
 #[derive(Debug, Default)]
 struct ClaimLog {
     claimed: std::collections::BTreeSet<u64>,
+    order: std::collections::VecDeque<u64>,
 }
 
 impl InMemoryCoordinator {
+    /// How many claims per job the store remembers.
+    pub const REMEMBERED: usize = 1024;
+
     /// An empty store whose claims are recorded as `owner`'s. Clones share the store: give one
     /// clone to each timer that should take turns with the others.
     ///
@@ -562,8 +567,8 @@ impl InMemoryCoordinator {
         }
     }
 
-    /// The indexes of the slots claimed so far for `job` (the latest 1,024 at most), in
-    /// order.
+    /// The indexes of the slots claimed for `job` that the store remembers (the latest
+    /// [`REMEMBERED`](Self::REMEMBERED)), in increasing order.
     ///
     /// # Examples
     ///
@@ -602,9 +607,13 @@ impl Coordinator for InMemoryCoordinator {
         let mut claims = self.claims.lock().unwrap_or_else(|e| e.into_inner());
         let log = claims.entry(slot.job.clone()).or_default();
         let fresh = log.claimed.insert(slot.index);
-        if let Some(&last) = log.claimed.last() {
-            let keep_from = last.saturating_sub(1023);
-            log.claimed = log.claimed.split_off(&keep_from);
+        if fresh {
+            log.order.push_back(slot.index);
+            if log.order.len() > Self::REMEMBERED
+                && let Some(oldest) = log.order.pop_front()
+            {
+                log.claimed.remove(&oldest);
+            }
         }
         Box::pin(async move { Ok(fresh) })
     }

@@ -12,7 +12,7 @@ use tokio::time::{Instant, Sleep};
 
 use crate::coordinator::{self, Coordination};
 use crate::core::{CancelFuture, Core, StopRequest, Waiter};
-use crate::schedule::{Schedule, jitter_offset};
+use crate::schedule::{Schedule, jitter_offset, later};
 use crate::target::{BoxTarget, Failure, Outcome, Tick};
 use crate::{Error, OnError, RunOutcome, RunRecord, StopReason, Unreachable, clock};
 
@@ -101,12 +101,14 @@ enum Control {
 
 fn poll_control<T>(core: &Core<T>) -> Control {
     let mut s = core.lock();
+    // A period change is reported before a trigger that came with it, and the run polls again
+    // after applying it, so neither hides the other.
     if let Some(stop) = s.stop {
         Control::Stop(stop)
-    } else if s.trigger {
-        Control::Trigger
     } else if mem::take(&mut s.period_changed) {
         Control::Period(s.period)
+    } else if s.trigger {
+        Control::Trigger
     } else {
         Control::Nothing
     }
@@ -191,7 +193,7 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
         let mut s = core.lock();
         s.task_id = Some(tokio::task::id());
         s.period_changed = false;
-        let schedule = Schedule::new(s.mode, started_at + cfg.initial_delay);
+        let schedule = Schedule::new(s.mode, later(started_at, cfg.initial_delay));
         (s.period, s.coordination.clone(), schedule)
     };
     tracing::debug!(timer = %cfg.name, run = run_id, period = ?period, mode = %schedule.mode(), "timer started");
@@ -221,11 +223,23 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
                     Control::Stop(request) => return stop_reason(request),
                     Control::Trigger => break true,
                     Control::Period(p) if let Some(c) = &coord => {
+                        // The next slot on the new grid: not before the first slot the
+                        // initial delay allows, and after the last slot this run has passed,
+                        // so that no slot runs twice however the wall clock moved.
+                        let now = coordinator::wall_now();
+                        let first = now + schedule.due().saturating_duration_since(Instant::now());
+                        let passed = c
+                            .due(slot, period)
+                            .checked_sub(period)
+                            .map(|d| d + Duration::from_nanos(1));
+                        let from = first.max(passed.unwrap_or(first));
                         period = p;
-                        slot = c.next_index(coordinator::wall_now(), period);
+                        slot = c.next_index(from, period);
                         sleep
                             .as_mut()
                             .reset(coordinator::instant_of(c.due(slot, period)));
+                        recheck = true;
+                        continue;
                     }
                     Control::Period(p) => {
                         period = p;
@@ -233,6 +247,8 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
                         schedule.period_changed(period, now);
                         let at = schedule.fire_at(jitter_offset(&mut rng, cfg.jitter, period), now);
                         sleep.as_mut().reset(at);
+                        recheck = true;
+                        continue;
                     }
                     Control::Nothing => {}
                 }
@@ -274,18 +290,20 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
             // Boxed: only coordinated runs pay for the claim's state.
             let mut claim = Box::pin(async move {
                 let limit = coordinator::call_timeout(ask.period);
-                if first {
-                    // The store is prepared before the run's first claim, and again before
-                    // each slot until that succeeds.
-                    match tokio::time::timeout(limit, coordinator.prepare()).await {
-                        Ok(Ok(())) => {}
-                        Ok(Err(err)) => return Err(format!("the store is not ready: {err}")),
-                        Err(_) => return Err(format!("not ready within {limit:?}")),
+                // One bound for the whole step, prepare included.
+                let step = async {
+                    if first {
+                        // The store is prepared before the run's first claim, and again
+                        // before each slot until that succeeds.
+                        coordinator
+                            .prepare()
+                            .await
+                            .map_err(|err| format!("the store is not ready: {err}"))?;
                     }
-                }
-                match tokio::time::timeout(limit, coordinator.claim(&ask)).await {
-                    Ok(Ok(won)) => Ok(won),
-                    Ok(Err(err)) => Err(err.to_string()),
+                    coordinator.claim(&ask).await.map_err(|err| err.to_string())
+                };
+                match tokio::time::timeout(limit, step).await {
+                    Ok(verdict) => verdict,
                     Err(_) => Err(format!("no answer within {limit:?}")),
                 }
             });
@@ -373,7 +391,7 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
                         None => {}
                     }
                 }
-                let deadline = match (cfg.timeout.map(|d| started + d), grace) {
+                let deadline = match (cfg.timeout.and_then(|d| started.checked_add(d)), grace) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),
                 };
@@ -389,7 +407,8 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
                     Wake::CancelOn => return StopReason::CancelOn,
                     Wake::Done(outcome) => break outcome,
                     Wake::Deadline
-                        if cfg.timeout.map(|d| started + d) == Some(sleep.deadline()) =>
+                        if cfg.timeout.and_then(|d| started.checked_add(d))
+                            == Some(sleep.deadline()) =>
                     {
                         break Outcome::Failed(Failure::Timeout);
                     }
@@ -434,17 +453,16 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
             return reason;
         }
         if let Some(c) = &coord {
-            // A trigger ran outside the slots. A slot, claimed or run anyway, is done, and as
+            // A slot, claimed or run anyway, is done (a trigger ran outside the slots), and as
             // in fixed-rate the slots that fell due while it ran are missed, not run late.
-            if !triggered {
-                let next = c.next_index(coordinator::wall_now(), period).max(slot + 1);
-                let missed = next - slot - 1;
-                if missed > 0 {
-                    core.lock().stats.skipped += missed;
-                    tracing::warn!(timer = %cfg.name, missed, "the run overran its period: {missed} slot(s) missed on this replica");
-                }
-                slot = next;
+            let done = if triggered { slot } else { slot + 1 };
+            let next = c.next_index(coordinator::wall_now(), period).max(done);
+            let missed = next - done;
+            if missed > 0 {
+                core.lock().stats.skipped += missed;
+                tracing::warn!(timer = %cfg.name, missed, "{missed} slot(s) fell due while this replica claimed or ran the last one: missed here");
             }
+            slot = next;
             sleep
                 .as_mut()
                 .reset(coordinator::instant_of(c.due(slot, period)));

@@ -118,7 +118,7 @@ impl Schedule {
 }
 
 /// `at + d`, or an instant decades away when that overflows (a period of `Duration::MAX`).
-fn later(at: Instant, d: Duration) -> Instant {
+pub(crate) fn later(at: Instant, d: Duration) -> Instant {
     const FAR: Duration = Duration::from_secs(60 * 60 * 24 * 365 * 30);
     at.checked_add(d)
         .or_else(|| at.checked_add(FAR))

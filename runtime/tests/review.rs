@@ -1,6 +1,7 @@
 //! Review of the run-loop rewrite (signal flag, one `Sleep`, hand-written wait) and of
-//! coordinated timers, under tokio's paused clock. Tests marked `#[ignore = "BUG: …"]` fail
-//! today and describe a defect; the others check a suspicion that turned out fine.
+//! coordinated timers, under tokio's paused clock. The tests under "Findings" each failed when
+//! written and describe a defect since fixed; the others check a suspicion that turned out
+//! fine.
 
 mod common;
 
@@ -137,7 +138,6 @@ impl Coordinator for Probe {
 /// every wait. SPEC §3: `set_period` takes effect at once; the trigger re-anchors, so the next
 /// tick is due one *new* period after the triggered one.
 #[tokio::test(start_paused = true)]
-#[ignore = "BUG: set_period coalesced with a trigger in one signal is lost (poll_control returns Trigger only)"]
 async fn set_period_then_trigger_keeps_the_new_period() {
     let mut next_tick = Vec::new();
     for mode in [Mode::FixedRate, Mode::FixedDelay] {
@@ -169,7 +169,6 @@ async fn set_period_then_trigger_keeps_the_new_period() {
 /// The same loss when both arrive during an async tick: the tick loop takes the signal and sets
 /// `recheck`, and after the tick `poll_control` again reports only the trigger.
 #[tokio::test(start_paused = true)]
-#[ignore = "BUG: set_period and trigger during an async tick: the period change is lost after the tick"]
 async fn set_period_and_trigger_during_a_tick_keep_the_new_period() {
     let calls = Calls::default();
     let c = calls.clone();
@@ -204,7 +203,6 @@ async fn set_period_and_trigger_during_a_tick_keep_the_new_period() {
 /// right after the trigger, where SPEC §3 fixed-rate (and the comment at the end of the loop)
 /// says a slot already in the past when the previous tick finishes is missed, not run late.
 #[tokio::test(start_paused = true)]
-#[ignore = "BUG: coordinated: a slot that falls due during a triggered tick is claimed and run late"]
 async fn a_slot_due_during_a_triggered_tick_is_not_run_late() {
     install_wall_clock();
     let k = align(10, ms(500)).await; // 0.5 s past a boundary: slot k is due in 9.5 s
@@ -250,7 +248,6 @@ async fn a_slot_due_during_a_triggered_tick_is_not_run_late() {
 /// the first tick it drops `initial_delay` (a plain timer keeps its first tick's due instant;
 /// the coordinated start honours the delay).
 #[tokio::test(start_paused = true)]
-#[ignore = "BUG: coordinated: set_period before the first tick ignores initial_delay"]
 async fn coordinated_set_period_before_the_first_tick_keeps_the_initial_delay() {
     install_wall_clock();
     let probe = Probe::new(false);
@@ -280,7 +277,6 @@ async fn coordinated_set_period_before_the_first_tick_keeps_the_initial_delay() 
 /// period path does not. With a store that refuses and `Unreachable::RunAnyway`, one replica
 /// runs slot k twice; with a working store it asks for a slot it already ran.
 #[tokio::test(start_paused = true)]
-#[ignore = "BUG: coordinated: set_period after the wall clock was set back re-claims (and may re-run) the slot just run"]
 async fn set_period_after_the_clock_went_back_does_not_rerun_the_slot() {
     install_wall_clock();
     let k = align(10, ms(500)).await;
@@ -312,7 +308,6 @@ async fn set_period_after_the_clock_went_back_does_not_rerun_the_slot() {
 /// timer sharing the store wins every slot — for as long as the old highest index stays the
 /// maximum (decades). SPEC §11: exactly one claim succeeds.
 #[tokio::test(start_paused = true)]
-#[ignore = "BUG: InMemoryCoordinator grants every claim below its 1,024-index window: after a period increase every replica runs every slot"]
 async fn after_a_period_increase_each_slot_still_runs_once() {
     install_wall_clock();
     let store = InMemoryCoordinator::new("shared");
@@ -352,7 +347,6 @@ async fn after_a_period_increase_each_slot_still_runs_once() {
 
 /// The store alone: a claim of an index below the window is granted again and again.
 #[tokio::test]
-#[ignore = "BUG: InMemoryCoordinator reports an index below its window as fresh on every claim"]
 async fn in_memory_store_grants_an_old_slot_once() {
     let store = InMemoryCoordinator::new("a");
     assert!(
@@ -371,7 +365,6 @@ async fn in_memory_store_grants_an_old_slot_once() {
 /// `Duration::MAX` ("never") overflows `Instant + Duration` and panics the run's task, which
 /// then reports `RuntimeShutdown`. `initial_delay(Duration::MAX)` panics the same way.
 #[tokio::test(start_paused = true)]
-#[ignore = "BUG (pre-existing): timeout(Duration::MAX) panics the run task (started + timeout overflows)"]
 async fn a_tick_timeout_of_duration_max_means_no_timeout() {
     let timer = Timer::builder(secs(1), || async { 7u8 })
         .timeout(Duration::MAX)
