@@ -112,8 +112,21 @@ impl Slot {
 #[non_exhaustive]
 pub enum RunOutcome {
     /// The target returned a value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(periodic::RunOutcome::Ok.to_string(), "ok");
+    /// ```
     Ok,
     /// The target failed (an error, a panic or a tick timeout); the error's message.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let failed = periodic::RunOutcome::Failed("tick timed out".into());
+    /// assert_eq!(failed.to_string(), "failed: tick timed out");
+    /// ```
     Failed(String),
 }
 
@@ -416,9 +429,31 @@ impl<C: Coordinator + ?Sized> Coordinator for Arc<C> {
 #[non_exhaustive]
 pub enum Unreachable {
     /// Skip the slot and log an `error!`: each slot runs at most once (the default).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use periodic::Unreachable;
+    /// assert_eq!(Unreachable::default(), Unreachable::Skip);
+    /// ```
     #[default]
     Skip,
     /// Run the slot anyway: each slot runs at least once, maybe on several replicas.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use periodic::{InMemoryCoordinator, Mode, Timer, Unreachable};
+    ///
+    /// let timer = Timer::builder(Duration::from_secs(60), || ())
+    ///     .mode(Mode::FixedRate)
+    ///     .coordinator(InMemoryCoordinator::new("a"))
+    ///     .when_unreachable(Unreachable::RunAnyway)
+    ///     .build()?;
+    /// # let _ = timer;
+    /// # Ok::<(), periodic::Error>(())
+    /// ```
     RunAnyway,
 }
 
@@ -548,6 +583,12 @@ struct ClaimLog {
 
 impl InMemoryCoordinator {
     /// How many claims per job the store remembers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(periodic::InMemoryCoordinator::REMEMBERED, 1024);
+    /// ```
     pub const REMEMBERED: usize = 1024;
 
     /// An empty store whose claims are recorded as `owner`'s. Clones share the store: give one

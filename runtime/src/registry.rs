@@ -156,7 +156,11 @@ pub trait ErasedTimer: Send + Sync {
     fn is_running(&self) -> bool;
     fn apply(&self, o: &JobOverride) -> Result<(), Error>;
     fn add_to(&self, group: &TimerGroup) -> Result<(), Error>;
-    fn provide_coordinator(&self, coordinator: &Arc<dyn crate::Coordinator>) -> bool;
+    fn provide_coordinator(
+        &self,
+        coordinator: &Arc<dyn crate::Coordinator>,
+        unreachable: Option<crate::Unreachable>,
+    ) -> bool;
     fn has_coordinator(&self) -> bool;
 }
 
@@ -179,8 +183,12 @@ impl<T: Clone + Send + Sync + 'static> ErasedTimer for Timer<T> {
     fn add_to(&self, group: &TimerGroup) -> Result<(), Error> {
         group.add(self.clone())
     }
-    fn provide_coordinator(&self, coordinator: &Arc<dyn crate::Coordinator>) -> bool {
-        Timer::provide_coordinator(self, coordinator)
+    fn provide_coordinator(
+        &self,
+        coordinator: &Arc<dyn crate::Coordinator>,
+        unreachable: Option<crate::Unreachable>,
+    ) -> bool {
+        Timer::provide_coordinator(self, coordinator, unreachable)
     }
     fn has_coordinator(&self) -> bool {
         Timer::has_coordinator(self)
@@ -482,6 +490,7 @@ type Filter = Box<dyn Fn(&JobInfo) -> bool + Send + Sync>;
 pub struct Configure {
     states: Vec<(TypeId, Arc<dyn Any + Send + Sync>)>,
     coordinator: Option<Arc<dyn crate::Coordinator>>,
+    when_unreachable: Option<crate::Unreachable>,
     overrides: BTreeMap<String, JobOverride>,
     env_prefix: Option<String>,
     filter: Option<Filter>,
@@ -577,6 +586,53 @@ impl Configure {
     /// ```
     pub fn coordinator(mut self, coordinator: impl crate::Coordinator) -> Self {
         self.coordinator = Some(Arc::new(coordinator));
+        self
+    }
+
+    /// What the coordinated jobs of this `run_all` do with a slot when the
+    /// [`coordinator`](Self::coordinator) cannot be reached: [`Unreachable::Skip`] (the
+    /// default: each slot at most once) or [`Unreachable::RunAnyway`] (at least once, maybe on
+    /// several replicas). The builder's counterpart is
+    /// [`TimerBuilder::when_unreachable`](crate::TimerBuilder::when_unreachable).
+    ///
+    /// [`Unreachable::Skip`]: crate::Unreachable::Skip
+    /// [`Unreachable::RunAnyway`]: crate::Unreachable::RunAnyway
+    ///
+    /// # Examples
+    ///
+    /// ```rust,standalone_crate
+    /// use periodic::{BoxError, BoxFuture, Coordinator, RunRecord, Slot, Unreachable, every};
+    ///
+    /// /// A store that answers `prepare` but never grants a claim: always unreachable.
+    /// struct Down;
+    /// impl Coordinator for Down {
+    ///     fn owner(&self) -> &str { "down" }
+    ///     fn prepare(&self) -> BoxFuture<'_, Result<(), BoxError>> { Box::pin(async { Ok(()) }) }
+    ///     fn claim<'a>(&'a self, _: &'a Slot) -> BoxFuture<'a, Result<bool, BoxError>> {
+    ///         Box::pin(async { Err("connection refused".into()) })
+    ///     }
+    ///     fn record<'a>(&'a self, _: &'a Slot, _: &'a RunRecord) -> BoxFuture<'a, Result<(), BoxError>> {
+    ///         Box::pin(async { Ok(()) })
+    ///     }
+    /// }
+    ///
+    /// #[every(1m, mode = "fixed_rate", coordinated = true)]
+    /// fn send_report() -> &'static str { "sent" }
+    ///
+    /// #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// async fn main() -> Result<(), periodic::Error> {
+    ///     let jobs = periodic::configure()
+    ///         .coordinator(Down)
+    ///         .when_unreachable(Unreachable::RunAnyway)
+    ///         .run_all()
+    ///         .await?;
+    ///     assert_eq!(send_report.join().await?, "sent"); // ran although no claim succeeded
+    ///     jobs.cancel_all().await;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn when_unreachable(mut self, unreachable: crate::Unreachable) -> Self {
+        self.when_unreachable = Some(unreachable);
         self
     }
 
@@ -914,7 +970,8 @@ impl Configure {
         }
         if let Some(coordinator) = &self.coordinator {
             for job in &selected {
-                job.timer().provide_coordinator(coordinator);
+                job.timer()
+                    .provide_coordinator(coordinator, self.when_unreachable);
             }
         }
         let group = TimerGroup::new("periodic::run_all");

@@ -2222,7 +2222,11 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
     /// Gives a coordinated timer the coordinator of the `run_all` that starts it
     /// (`Configure::coordinator`), replacing an earlier one. Returns whether the timer is
     /// coordinated. A running timer keeps the coordinator it started with until it restarts.
-    pub(crate) fn provide_coordinator(&self, coordinator: &Arc<dyn Coordinator>) -> bool {
+    pub(crate) fn provide_coordinator(
+        &self,
+        coordinator: &Arc<dyn Coordinator>,
+        unreachable: Option<Unreachable>,
+    ) -> bool {
         let mut s = self.core().lock();
         let Some(c) = &s.coordination else {
             return false;
@@ -2230,7 +2234,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         s.coordination = Some(Arc::new(Coordination {
             coordinator: Some(coordinator.clone()),
             offset: c.offset,
-            unreachable: c.unreachable,
+            unreachable: unreachable.unwrap_or(c.unreachable),
         }));
         true
     }
