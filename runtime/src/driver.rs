@@ -207,9 +207,7 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
     if let Some(c) = &coord {
         let first = schedule.due().saturating_duration_since(Instant::now());
         slot = c.next_index(coordinator::wall_now() + first, period);
-        sleep
-            .as_mut()
-            .reset(coordinator::instant_of(c.due(slot, period)));
+        sleep_to_slot(sleep.as_mut(), c, slot, period);
     }
     let mut tick_no: u64 = 0;
     // Whether the control state must be read before the next wait: a signal taken mid-tick.
@@ -235,9 +233,7 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
                         let from = first.max(passed.unwrap_or(first));
                         period = p;
                         slot = c.next_index(from, period);
-                        sleep
-                            .as_mut()
-                            .reset(coordinator::instant_of(c.due(slot, period)));
+                        sleep_to_slot(sleep.as_mut(), c, slot, period);
                         recheck = true;
                         continue;
                     }
@@ -246,7 +242,7 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
                         let now = Instant::now();
                         schedule.period_changed(period, now);
                         let at = schedule.fire_at(jitter_offset(&mut rng, cfg.jitter, period), now);
-                        sleep.as_mut().reset(at);
+                        clock::reset(sleep.as_mut(), at);
                         recheck = true;
                         continue;
                     }
@@ -259,12 +255,11 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
                 Wake::Deadline | Wake::Done(()) => {
                     // A coordinated timer wakes by tokio's clock but its slot is due by the
                     // wall clock: if that says "not yet" (it was set back), sleep on.
-                    if let Some(c) = &coord {
-                        let due = c.due(slot, period);
-                        if coordinator::wall_now() < due {
-                            sleep.as_mut().reset(coordinator::instant_of(due));
-                            continue;
-                        }
+                    if let Some(c) = &coord
+                        && coordinator::wall_now() < c.due(slot, period)
+                    {
+                        sleep_to_slot(sleep.as_mut(), c, slot, period);
+                        continue;
                     }
                     break false;
                 }
@@ -329,9 +324,7 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
                     prepared = true;
                     tracing::debug!(timer = %cfg.name, slot, "slot claimed by another replica");
                     slot += 1;
-                    sleep
-                        .as_mut()
-                        .reset(coordinator::instant_of(c.due(slot, period)));
+                    sleep_to_slot(sleep.as_mut(), c, slot, period);
                     continue;
                 }
                 Err(error) => Some(error),
@@ -341,9 +334,7 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
                     core.lock().stats.skipped += 1;
                     tracing::error!(timer = %cfg.name, slot, %error, "slot skipped: the coordinator could not be reached");
                     slot += 1;
-                    sleep
-                        .as_mut()
-                        .reset(coordinator::instant_of(c.due(slot, period)));
+                    sleep_to_slot(sleep.as_mut(), c, slot, period);
                     continue;
                 }
                 tracing::warn!(timer = %cfg.name, slot, %error, "the coordinator could not be reached: running the slot anyway");
@@ -398,7 +389,7 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
                 if let Some(at) = deadline
                     && (!armed || sleep.deadline() != at)
                 {
-                    sleep.as_mut().reset(at);
+                    clock::reset(sleep.as_mut(), at);
                     armed = true;
                 }
                 let deadline_sleep = armed.then_some(sleep.as_mut());
@@ -463,9 +454,7 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
                 tracing::warn!(timer = %cfg.name, missed, "{missed} slot(s) fell due while this replica claimed or ran the last one: missed here");
             }
             slot = next;
-            sleep
-                .as_mut()
-                .reset(coordinator::instant_of(c.due(slot, period)));
+            sleep_to_slot(sleep.as_mut(), c, slot, period);
             continue;
         }
         let skipped = schedule.finished(period, started, finished);
@@ -474,8 +463,13 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
             tracing::warn!(timer = %cfg.name, skipped, "tick overran its period: skipped {skipped} slot(s)");
         }
         let at = schedule.fire_at(jitter_offset(&mut rng, cfg.jitter, period), finished);
-        sleep.as_mut().reset(at);
+        clock::reset(sleep.as_mut(), at);
     }
+}
+
+/// Sleeps until slot `slot` of a coordinated run is due by the wall clock.
+fn sleep_to_slot(sleep: Pin<&mut Sleep>, c: &Coordination, slot: u64, period: Duration) {
+    clock::reset(sleep, coordinator::instant_of(c.due(slot, period)));
 }
 
 /// Records the run of a claimed slot in the coordinator's store, on a task of its own so that a
