@@ -458,6 +458,7 @@ pub enum Unreachable {
 }
 
 /// A coordinated timer's settings: where its slots lie and whom it asks.
+#[derive(Default)]
 pub(crate) struct Coordination {
     /// `None` until one is given (`TimerBuilder::coordinator`, `Configure::coordinator`):
     /// starting without one is refused.

@@ -801,24 +801,16 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
     /// # Ok::<(), Error>(())
     /// ```
     pub fn coordinated(mut self, coordinated: bool) -> Self {
-        if !coordinated {
+        if coordinated {
+            self.coordination();
+        } else {
             self.coordination = None;
-        } else if self.coordination.is_none() {
-            self.coordination = Some(Coordination {
-                coordinator: None,
-                offset: Duration::ZERO,
-                unreachable: Unreachable::Skip,
-            });
         }
         self
     }
 
     fn coordination(&mut self) -> &mut Coordination {
-        self.coordination.get_or_insert(Coordination {
-            coordinator: None,
-            offset: Duration::ZERO,
-            unreachable: Unreachable::Skip,
-        })
+        self.coordination.get_or_insert_with(Coordination::default)
     }
 
     /// The store through which replicas claim slots; implies
