@@ -457,6 +457,36 @@ pub enum Unreachable {
     RunAnyway,
 }
 
+/// A name for this replica, for a [`Coordinator`]'s [`owner`](Coordinator::owner): the host
+/// name (`replica` if it cannot be read), the process id and five random characters, such as
+/// `web-3-4121-k2x9q`. Unique enough that two processes never share it, readable enough to
+/// find the replica in a run history. The stores use it when no owner is given.
+///
+/// # Examples
+///
+/// ```
+/// let owner = periodic::default_owner();
+/// assert!(owner.contains(&format!("-{}-", std::process::id())), "{owner}");
+/// assert_ne!(owner, periodic::default_owner(), "a new suffix each call");
+/// ```
+pub fn default_owner() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "replica".to_owned());
+    let suffix: String = std::iter::repeat_with(fastrand::alphanumeric)
+        .take(5)
+        .collect();
+    format!(
+        "{host}-{}-{}",
+        std::process::id(),
+        suffix.to_ascii_lowercase()
+    )
+}
+
 /// A coordinated timer's settings: where its slots lie and whom it asks.
 #[derive(Default)]
 pub(crate) struct Coordination {

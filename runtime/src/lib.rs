@@ -276,6 +276,7 @@ mod timer;
 pub use config::{Mode, OnError};
 pub use coordinator::{
     BoxFuture, Coordinator, InMemoryCoordinator, RunOutcome, RunRecord, Slot, Unreachable,
+    default_owner,
 };
 pub use error::{BoxError, Error};
 pub use group::{GroupWait, MemberOutcome, TimerGroup};

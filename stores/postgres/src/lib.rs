@@ -190,7 +190,7 @@ impl PostgresCoordinator {
         let coordinator = PostgresCoordinator {
             pool,
             table,
-            owner: default_owner(),
+            owner: periodic::default_owner(),
             retention: DEFAULT_RETENTION,
             timeout: DEFAULT_TIMEOUT,
             store,
@@ -611,25 +611,6 @@ fn describe_store(pool: &PgPool) -> String {
             options.get_port()
         ),
     }
-}
-
-/// The host name (or `replica`), the process id and a random suffix.
-fn default_owner() -> String {
-    let host = std::env::var("HOSTNAME")
-        .ok()
-        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "replica".to_owned());
-    let suffix: String = std::iter::repeat_with(fastrand::alphanumeric)
-        .take(5)
-        .collect();
-    format!(
-        "{host}-{}-{}",
-        std::process::id(),
-        suffix.to_ascii_lowercase()
-    )
 }
 
 /// What a [`PostgresCoordinator`] was doing when it failed.

@@ -154,7 +154,7 @@ impl RedisCoordinator {
     pub fn new(manager: ConnectionManager) -> Self {
         RedisCoordinator {
             manager,
-            owner: default_owner(),
+            owner: periodic::default_owner(),
             prefix: DEFAULT_PREFIX.to_owned(),
             ttl: None,
             timeout: DEFAULT_TIMEOUT,
@@ -519,25 +519,6 @@ fn millis(t: SystemTime) -> u64 {
     t.duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
         .unwrap_or(0)
-}
-
-/// The host name (or `replica`), the process id and a random suffix.
-fn default_owner() -> String {
-    let host = std::env::var("HOSTNAME")
-        .ok()
-        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "replica".to_owned());
-    let suffix: String = std::iter::repeat_with(fastrand::alphanumeric)
-        .take(5)
-        .collect();
-    format!(
-        "{host}-{}-{}",
-        std::process::id(),
-        suffix.to_ascii_lowercase()
-    )
 }
 
 /// What a [`RedisCoordinator`] was doing when it failed.
