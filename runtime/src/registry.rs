@@ -578,7 +578,10 @@ impl Configure {
     ///     // A service would give `periodic_postgres::PostgresCoordinator` here.
     ///     let store = InMemoryCoordinator::new("replica-1");
     ///     let jobs = periodic::configure().coordinator(store.clone()).run_all().await?;
-    ///     assert_eq!(prune.join().await?, 3); // the next whole hour
+    ///     // The next whole hour (bounded, so that a slot that never runs fails the example).
+    ///     let hour = std::time::Duration::from_secs(3600);
+    ///     let ran = tokio::time::timeout(hour, prune.join()).await.expect("ran within the hour");
+    ///     assert_eq!(ran?, 3);
     ///     assert_eq!(store.claimed("prune").len(), 1);
     ///     jobs.cancel_all().await;
     ///     Ok(())
@@ -626,7 +629,10 @@ impl Configure {
     ///         .when_unreachable(Unreachable::RunAnyway)
     ///         .run_all()
     ///         .await?;
-    ///     assert_eq!(send_report.join().await?, "sent"); // ran although no claim succeeded
+    ///     // Ran although no claim succeeded (bounded: a skipped slot fails the example).
+    ///     let minute = std::time::Duration::from_secs(60);
+    ///     let ran = tokio::time::timeout(minute, send_report.join()).await.expect("ran");
+    ///     assert_eq!(ran?, "sent");
     ///     jobs.cancel_all().await;
     ///     Ok(())
     /// }
