@@ -2,7 +2,8 @@
 //!
 //! `cargo run --release -p periodic-bench -- all` runs every implemented scenario; `-- NAME`
 //! runs one; `--quick` shortens every scenario (for CI, which checks that the harness works,
-//! not its numbers). Each scenario measures `periodic` and a raw-tokio baseline in the same
+//! not its numbers); `--repeats N` changes how often each side is measured (7, or 3 with
+//! `--quick`), for a quicker look while working on the engine. Each scenario measures `periodic` and a raw-tokio baseline in the same
 //! process, repeats, and prints one JSON line (inputs, both sides' medians and spreads, the
 //! ratio) and a table row.
 
@@ -648,15 +649,23 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let quick = args.iter().any(|a| a == "--quick");
-    let names: Vec<&str> = args
-        .iter()
-        .filter(|a| !a.starts_with("--"))
-        .map(String::as_str)
-        .collect();
-    let plan = Plan {
-        quick,
-        repeats: if quick { 3 } else { 7 },
-    };
+    let mut repeats = if quick { 3 } else { 7 };
+    let mut names: Vec<&str> = Vec::new();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        if arg == "--repeats" {
+            match rest.next().and_then(|n| n.parse().ok()).filter(|&n| n > 0) {
+                Some(n) => repeats = n,
+                None => {
+                    eprintln!("periodic-bench: --repeats takes a count of at least 1");
+                    return ExitCode::from(2);
+                }
+            }
+        } else if !arg.starts_with("--") {
+            names.push(arg);
+        }
+    }
+    let plan = Plan { quick, repeats };
     let selected: Vec<&(&str, Scenario)> = if names.is_empty() || names.contains(&"all") {
         SCENARIOS.iter().collect()
     } else {
@@ -667,7 +676,7 @@ fn main() -> ExitCode {
                 None => {
                     let known: Vec<_> = SCENARIOS.iter().map(|(n, _)| *n).collect();
                     eprintln!(
-                        "periodic-bench: unknown scenario `{name}`; implemented: {}; usage: periodic-bench [--quick] [all | NAME…]",
+                        "periodic-bench: unknown scenario `{name}`; implemented: {}; usage: periodic-bench [--quick] [--repeats N] [all | NAME…]",
                         known.join(", ")
                     );
                     return ExitCode::from(2);
