@@ -3,9 +3,9 @@
 use std::future::{Future, poll_fn};
 use std::mem;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::{Pin, pin};
+use std::pin::Pin;
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Poll, Waker};
 use std::time::Duration;
 
 use tokio::time::{Instant, Sleep};
@@ -55,6 +55,7 @@ impl<T: Clone + Send + Sync + 'static> Run<T> {
         s.stop = None;
         s.trigger = false;
         s.task_id = None;
+        s.run_waker = None;
         s.last_stop = Some(Box::new(reason));
         let waiters = (mem::take(&mut s.triggers), mem::take(&mut s.joins));
         // This run's subscribers see their buffered items, then the end; those made while
@@ -133,12 +134,13 @@ enum Wake<O> {
 /// waker once per poll and keeps a single `Sleep` for every deadline of its life.
 fn wait<'a, T, O>(
     core: &'a Core<T>,
+    waker: &'a mut Waker,
     cancel_on: &'a mut Option<CancelFuture>,
     mut tick: Option<Pin<&'a mut (dyn Future<Output = O> + Send + 'a)>>,
     mut sleep: Option<Pin<&'a mut Sleep>>,
 ) -> impl Future<Output = Wake<O>> + 'a {
     poll_fn(move |cx| {
-        core.register_run(cx.waker());
+        core.register_run(waker, cx.waker());
         if core.signalled() {
             return Poll::Ready(Wake::Signal);
         }
@@ -186,6 +188,8 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
     let (core, run_id, started_at) = (&**core, *run_id, *started_at);
     let target = target.as_mut().expect("a run owns its target");
     let cfg = &core.config;
+    // Copied: the configuration sits at the cold end of `Core`, and this is read every tick.
+    let jitter = cfg.jitter;
     let mut rng = cfg
         .seed
         .map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed);
@@ -199,7 +203,7 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
     tracing::debug!(timer = %cfg.name, run = run_id, period = ?period, mode = %schedule.mode(), "timer started");
     // The first tick is not jittered: `initial_delay` places it exactly. The one sleep of the
     // run: reset to each next deadline, never re-created.
-    let mut sleep = pin!(clock::sleep_until(schedule.due()));
+    let mut sleep = Box::pin(clock::sleep_until(schedule.due()));
     // A coordinated run: the next slot to claim, the first one due after the initial delay.
     let mut slot: u64 = 0;
     // Whether the coordinator's `prepare` succeeded in this run.
@@ -209,6 +213,8 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
         slot = c.next_index(coordinator::wall_now() + first, period);
         sleep_to_slot(sleep.as_mut(), c, slot, period);
     }
+    // The waker registered for signals; a no-op one until the first wait registers the task's.
+    let mut waker = Waker::noop().clone();
     let mut tick_no: u64 = 0;
     // Whether the control state must be read before the next wait: a signal taken mid-tick.
     let mut recheck = false;
@@ -241,7 +247,7 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
                         period = p;
                         let now = Instant::now();
                         schedule.period_changed(period, now);
-                        let at = schedule.fire_at(jitter_offset(&mut rng, cfg.jitter, period), now);
+                        let at = schedule.fire_at(jitter_offset(&mut rng, jitter, period), now);
                         clock::reset(sleep.as_mut(), at);
                         recheck = true;
                         continue;
@@ -249,7 +255,7 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
                     Control::Nothing => {}
                 }
             }
-            match wait::<T, ()>(core, cancel_on, None, Some(sleep.as_mut())).await {
+            match wait::<T, ()>(core, &mut waker, cancel_on, None, Some(sleep.as_mut())).await {
                 Wake::Signal => {}
                 Wake::CancelOn => return StopReason::CancelOn,
                 Wake::Deadline | Wake::Done(()) => {
@@ -309,7 +315,7 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
                         return stop_reason(request);
                     }
                 }
-                match wait::<T, _>(core, cancel_on, Some(claim.as_mut()), None).await {
+                match wait::<T, _>(core, &mut waker, cancel_on, Some(claim.as_mut()), None).await {
                     Wake::Signal | Wake::Deadline => {}
                     Wake::CancelOn => return StopReason::CancelOn,
                     Wake::Done(verdict) => break verdict,
@@ -393,7 +399,15 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
                     armed = true;
                 }
                 let deadline_sleep = armed.then_some(sleep.as_mut());
-                match wait(core, cancel_on, Some(fut.as_mut()), deadline_sleep).await {
+                match wait(
+                    core,
+                    &mut waker,
+                    cancel_on,
+                    Some(fut.as_mut()),
+                    deadline_sleep,
+                )
+                .await
+                {
                     Wake::Signal => {}
                     Wake::CancelOn => return StopReason::CancelOn,
                     Wake::Done(outcome) => break outcome,
@@ -462,7 +476,7 @@ async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason
             core.lock().stats.skipped += skipped;
             tracing::warn!(timer = %cfg.name, skipped, "tick overran its period: skipped {skipped} slot(s)");
         }
-        let at = schedule.fire_at(jitter_offset(&mut rng, cfg.jitter, period), finished);
+        let at = schedule.fire_at(jitter_offset(&mut rng, jitter, period), finished);
         clock::reset(sleep.as_mut(), at);
     }
 }
@@ -595,7 +609,7 @@ mod tests {
         let timer = crate::Timer::new(Duration::from_secs(1), || ());
         let core = timer.core().clone();
         assert!(
-            size_of_val(&*core) <= 544,
+            size_of_val(&*core) <= 560,
             "Core<()> is {} bytes",
             size_of_val(&*core)
         );

@@ -994,6 +994,7 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
             last_failed: false,
             stats: Stats::default(),
             coordination: self.coordination.map(Arc::new),
+            run_waker: None,
         };
         Timer {
             handle: Arc::new(Handle {
@@ -1319,8 +1320,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
             s.triggers.retain(waiter_alive);
             s.triggers.push(Waiter::Async(tx));
             s.trigger = true;
-            drop(s);
-            core.signal();
+            core.signal(s);
             rx
         };
         self.received(rx.await)
@@ -1582,8 +1582,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         s.period = period;
         s.config_error = None;
         s.period_changed = true;
-        drop(s);
-        core.signal();
+        core.signal(s);
         Ok(())
     }
 
@@ -1707,8 +1706,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         s.triggers.push(Waiter::Blocking(tx));
         s.trigger = true;
-        drop(s);
-        core.signal();
+        core.signal(s);
         match rx.recv_timeout(timeout) {
             Ok(outcome) => outcome,
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(Error::Timeout(timeout)),
