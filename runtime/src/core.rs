@@ -1,6 +1,7 @@
 //! The shared state behind every handle of one timer.
 
 use std::future::Future;
+use std::mem;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -24,14 +25,103 @@ pub(crate) type Precheck = Arc<dyn Fn() -> Result<(), Error> + Send + Sync>;
 pub(crate) struct Config {
     pub(crate) name: Arc<str>,
     pub(crate) initial_delay: Duration,
-    pub(crate) jitter: f64,
     pub(crate) on_error: OnError,
+    /// The settings most timers leave alone, allocated only when one of them is set: a
+    /// million timers should not each carry six empty options.
+    extras: Option<Box<Extras>>,
+}
+
+/// The rarely set part of a [`Config`].
+#[derive(Default)]
+pub(crate) struct Extras {
+    pub(crate) jitter: f64,
     pub(crate) timeout: Option<Duration>,
     pub(crate) seed: Option<u64>,
     pub(crate) on_failure: Option<FailureHook>,
     pub(crate) on_stop: Option<StopHook>,
     /// Checked by `start` before anything else (a job's required state, for instance).
     pub(crate) precheck: Option<Precheck>,
+}
+
+impl Extras {
+    fn is_default(&self) -> bool {
+        self.jitter == 0.0
+            && self.timeout.is_none()
+            && self.seed.is_none()
+            && self.on_failure.is_none()
+            && self.on_stop.is_none()
+            && self.precheck.is_none()
+    }
+}
+
+impl Config {
+    pub(crate) fn new(
+        name: Arc<str>,
+        initial_delay: Duration,
+        on_error: OnError,
+        extras: Extras,
+    ) -> Self {
+        Config {
+            name,
+            initial_delay,
+            on_error,
+            extras: (!extras.is_default()).then(|| Box::new(extras)),
+        }
+    }
+
+    pub(crate) fn jitter(&self) -> f64 {
+        self.extras.as_ref().map_or(0.0, |e| e.jitter)
+    }
+
+    pub(crate) fn timeout(&self) -> Option<Duration> {
+        self.extras.as_ref().and_then(|e| e.timeout)
+    }
+
+    pub(crate) fn seed(&self) -> Option<u64> {
+        self.extras.as_ref().and_then(|e| e.seed)
+    }
+
+    pub(crate) fn on_failure(&self) -> Option<&FailureHook> {
+        self.extras.as_ref().and_then(|e| e.on_failure.as_ref())
+    }
+
+    pub(crate) fn on_stop(&self) -> Option<&StopHook> {
+        self.extras.as_ref().and_then(|e| e.on_stop.as_ref())
+    }
+
+    pub(crate) fn precheck(&self) -> Option<&Precheck> {
+        self.extras.as_ref().and_then(|e| e.precheck.as_ref())
+    }
+}
+
+/// The figures of [`Stats`](crate::Stats), kept compact (the error boxed): every tick writes
+/// them, and a million timers each carry them.
+#[derive(Default)]
+#[repr(C)]
+pub(crate) struct Tally {
+    pub(crate) ticks: u64,
+    pub(crate) hits: u64,
+    pub(crate) errors: u64,
+    pub(crate) skipped: u64,
+    pub(crate) last_duration: Option<Duration>,
+    pub(crate) max_duration: Duration,
+    pub(crate) last_lateness: Option<Duration>,
+    pub(crate) last_error: Option<Box<Error>>,
+}
+
+impl Tally {
+    pub(crate) fn to_stats(&self) -> crate::Stats {
+        crate::Stats {
+            ticks: self.ticks,
+            hits: self.hits,
+            errors: self.errors,
+            skipped: self.skipped,
+            last_duration: self.last_duration,
+            max_duration: self.max_duration,
+            last_lateness: self.last_lateness,
+            last_error: self.last_error.as_deref().cloned(),
+        }
+    }
 }
 
 /// Someone waiting for the outcome of one tick.
@@ -68,28 +158,28 @@ pub(crate) enum StopRequest {
 #[repr(C)]
 pub(crate) struct State<T> {
     // Touched by every tick (`driver::complete`).
-    /// Served by the next tick to *complete* (`join`).
-    pub(crate) joins: Vec<Waiter<T>>,
-    /// Buffered feeds, of the current run or (made while stopped) of the next.
-    pub(crate) subscribers: Vec<Arc<Feed<T>>>,
+    /// Callers waiting for ticks and subscriptions, allocated by the first of them.
+    pub(crate) waiting: Option<Box<Waiting<T>>>,
     /// Incremented by every successful `start`.
     pub(crate) run_id: u64,
+    /// When the current (or last) run was started: the origin of its schedule. Kept here
+    /// rather than in the run's future, whose size is most of a timer's memory.
+    pub(crate) started_at: Instant,
     pub(crate) last_tick_at: Option<Instant>,
+    pub(crate) stats: Tally,
+    pub(crate) last_result: Option<T>,
     /// Whether the most recently completed tick failed.
     pub(crate) last_failed: bool,
-    pub(crate) stats: crate::Stats,
-    pub(crate) last_result: Option<T>,
 
-    // Touched by control: start, stop, trigger, period changes.
-    pub(crate) period: Duration,
+    // Touched by control: start, stop, trigger, period changes (the flags next to
+    // `last_failed`, where `repr(C)` leaves no padding between them).
     pub(crate) mode: Mode,
     pub(crate) period_changed: bool,
     pub(crate) running: bool,
     pub(crate) trigger: bool,
     pub(crate) single_shot: bool,
+    pub(crate) period: Duration,
     pub(crate) stop: Option<StopRequest>,
-    /// Served by the next tick to *start* (triggers).
-    pub(crate) triggers: Vec<Waiter<T>>,
     /// The task running the current run, once it has started.
     pub(crate) task_id: Option<tokio::task::Id>,
     pub(crate) last_stop: Option<Box<StopReason>>,
@@ -106,14 +196,74 @@ pub(crate) struct State<T> {
     pub(crate) run_waker: Option<Waker>,
 }
 
+/// Who waits on a timer's ticks: out of line in [`State`], since most timers have nobody.
+pub(crate) struct Waiting<T> {
+    /// Served by the next tick to *start* (triggers).
+    pub(crate) triggers: Vec<Waiter<T>>,
+    /// Triggers whose tick has started: served when it completes.
+    pub(crate) serving: Vec<Waiter<T>>,
+    /// Served by the next tick to *complete* (`join`).
+    pub(crate) joins: Vec<Waiter<T>>,
+    /// Buffered feeds, of the current run or (made while stopped) of the next.
+    pub(crate) subscribers: Vec<Arc<Feed<T>>>,
+}
+
 impl<T> State<T> {
+    /// The waiters, allocated on first use.
+    pub(crate) fn waiting(&mut self) -> &mut Waiting<T> {
+        self.waiting.get_or_insert_with(|| {
+            Box::new(Waiting {
+                triggers: Vec::new(),
+                serving: Vec::new(),
+                joins: Vec::new(),
+                subscribers: Vec::new(),
+            })
+        })
+    }
+
+    /// Takes the waiters of the next tick to start, without allocating when there are none.
+    pub(crate) fn take_triggers(&mut self) -> Vec<Waiter<T>> {
+        self.waiting
+            .as_mut()
+            .map(|w| mem::take(&mut w.triggers))
+            .unwrap_or_default()
+    }
+
+    /// A tick starts: the triggers waiting for it are served when it completes.
+    pub(crate) fn serve_triggers(&mut self) {
+        if let Some(w) = self.waiting.as_deref_mut() {
+            w.serving.append(&mut w.triggers);
+        }
+    }
+
+    /// Takes the waiters of the tick that completes now (its triggers and the joins), without
+    /// allocating when there are none.
+    pub(crate) fn take_completion_waiters(&mut self) -> Vec<Waiter<T>> {
+        self.waiting
+            .as_deref_mut()
+            .map(|w| {
+                let mut waiters = mem::take(&mut w.serving);
+                waiters.append(&mut w.joins);
+                waiters
+            })
+            .unwrap_or_default()
+    }
+
+    /// Takes the subscriptions, without allocating when there are none.
+    pub(crate) fn take_subscribers(&mut self) -> Vec<Arc<Feed<T>>> {
+        self.waiting
+            .as_mut()
+            .map(|w| mem::take(&mut w.subscribers))
+            .unwrap_or_default()
+    }
+
     /// The outcome of the latest completed tick, if any.
     pub(crate) fn latest(&self) -> Option<Result<T, Error>>
     where
         T: Clone,
     {
         if self.last_failed {
-            self.stats.last_error.clone().map(Err)
+            self.stats.last_error.as_deref().cloned().map(Err)
         } else {
             self.last_result.clone().map(Ok)
         }
@@ -232,7 +382,9 @@ impl<T> Core<T> {
     /// Forgets a closed or dropped subscription. If a tick is delivering at this moment, the
     /// feed is not in the list: the delivery skips it and drops it when it puts the list back.
     pub(crate) fn unsubscribe(&self, feed: &Arc<Feed<T>>) {
-        self.lock().subscribers.retain(|f| !Arc::ptr_eq(f, feed));
+        if let Some(w) = self.lock().waiting.as_mut() {
+            w.subscribers.retain(|f| !Arc::ptr_eq(f, feed));
+        }
     }
 
     /// Whether the caller runs on the task of the current run (inside the target or a hook).

@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::time::{Instant, Sleep};
 
 use crate::coordinator::{self, Coordination};
-use crate::core::{CancelFuture, Core, StopRequest, Waiter};
+use crate::core::{CancelFuture, Core, StopRequest};
 use crate::schedule::{Schedule, jitter_offset, later};
 use crate::target::{BoxTarget, Failure, Outcome, Tick};
 use crate::{Error, OnError, RunOutcome, RunRecord, StopReason, Unreachable, clock};
@@ -20,14 +20,9 @@ use crate::{Error, OnError, RunOutcome, RunRecord, StopReason, Unreachable, cloc
 /// dropped by a runtime that shuts down — hands the target back and wakes everyone waiting.
 pub(crate) struct Run<T: Clone + Send + Sync + 'static> {
     pub(crate) core: Arc<Core<T>>,
-    pub(crate) run_id: u64,
-    /// When `start` was called: the origin of the run's schedule.
-    pub(crate) started_at: Instant,
     /// Always present until [`end`](Self::end) hands it back to the state.
     pub(crate) target: Option<BoxTarget<T>>,
     pub(crate) cancel_on: Option<CancelFuture>,
-    /// Whether [`end`](Self::end) ran.
-    pub(crate) ended: bool,
 }
 
 impl<T: Clone + Send + Sync + 'static> Run<T> {
@@ -43,28 +38,34 @@ impl<T: Clone + Send + Sync + 'static> Run<T> {
     }
 
     fn end(&mut self, reason: StopReason) {
-        self.ended = true;
+        // Taken first: a run without its target has ended (see `drop`).
+        let target = self.target.take();
         let name = &self.core.config.name;
         tracing::debug!(timer = %name, reason = ?reason, "timer stopped");
-        if let Some(hook) = &self.core.config.on_stop {
+        if let Some(hook) = self.core.config.on_stop() {
             call_hook(name, "on_stop", || hook(&reason));
         }
         let mut s = self.core.lock();
-        s.target = self.target.take();
+        s.target = target;
         s.running = false;
         s.stop = None;
         s.trigger = false;
         s.task_id = None;
         s.run_waker = None;
         s.last_stop = Some(Box::new(reason));
-        let waiters = (mem::take(&mut s.triggers), mem::take(&mut s.joins));
+        let waiters = (s.take_triggers(), s.take_completion_waiters());
         // This run's subscribers see their buffered items, then the end; those made while
         // the timer was stopped belong to the next run and stay.
-        let run_id = self.run_id;
-        let (ended, next): (Vec<_>, Vec<_>) = mem::take(&mut s.subscribers)
+        // No other run starts before this one is marked as stopped (above): the state's run
+        // id is this run's.
+        let run_id = s.run_id;
+        let (ended, next): (Vec<_>, Vec<_>) = s
+            .take_subscribers()
             .into_iter()
             .partition(|f| f.run_id == run_id);
-        s.subscribers = next;
+        if !next.is_empty() {
+            s.waiting().subscribers = next;
+        }
         drop(s);
         for feed in ended {
             feed.end();
@@ -78,7 +79,7 @@ impl<T: Clone + Send + Sync + 'static> Run<T> {
 
 impl<T: Clone + Send + Sync + 'static> Drop for Run<T> {
     fn drop(&mut self) {
-        if !self.ended {
+        if self.target.is_some() {
             // Dropped before its end: the runtime dropped the task (it shut down).
             self.end(StopReason::RuntimeShutdown);
         }
@@ -132,11 +133,11 @@ enum Wake<O> {
 ///
 /// One hand-written poll instead of a `select!` of several futures: the run registers its
 /// waker once per poll and keeps a single `Sleep` for every deadline of its life.
-fn wait<'a, T, O>(
+fn wait<'a, 'f: 'a, T, O>(
     core: &'a Core<T>,
     waker: &'a mut Waker,
     cancel_on: &'a mut Option<CancelFuture>,
-    mut tick: Option<Pin<&'a mut (dyn Future<Output = O> + Send + 'a)>>,
+    mut tick: Option<Pin<&'a mut (dyn Future<Output = O> + Send + 'f)>>,
     mut sleep: Option<Pin<&'a mut Sleep>>,
 ) -> impl Future<Output = Wake<O>> + 'a {
     poll_fn(move |cx| {
@@ -176,308 +177,356 @@ fn stop_reason(request: StopRequest) -> StopReason {
 /// Written with the size of its future in mind (it is most of a timer's memory): one `Sleep`
 /// for every deadline, one borrowed `Run` instead of several arguments, and the tick's span
 /// kept in the tick's own allocation.
-async fn drive<T: Clone + Send + Sync + 'static>(run: &mut Run<T>) -> StopReason {
-    let Run {
-        core,
-        run_id,
-        started_at,
-        target,
-        cancel_on,
-        ..
-    } = run;
-    let (core, run_id, started_at) = (&**core, *run_id, *started_at);
-    let target = target.as_mut().expect("a run owns its target");
-    let cfg = &core.config;
-    // Copied: the configuration sits at the cold end of `Core`, and this is read every tick.
-    let jitter = cfg.jitter;
-    let mut rng = cfg
-        .seed
-        .map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed);
-    let (mut period, coord, mut schedule) = {
-        let mut s = core.lock();
-        s.task_id = Some(tokio::task::id());
-        s.period_changed = false;
-        let schedule = Schedule::new(s.mode, later(started_at, cfg.initial_delay));
-        (s.period, s.coordination.clone(), schedule)
-    };
-    tracing::debug!(timer = %cfg.name, run = run_id, period = ?period, mode = %schedule.mode(), "timer started");
-    // The first tick is not jittered: `initial_delay` places it exactly. The one sleep of the
-    // run: reset to each next deadline, never re-created.
-    let mut sleep = Box::pin(clock::sleep_until(schedule.due()));
-    // A coordinated run: the next slot to claim, the first one due after the initial delay.
-    let mut slot: u64 = 0;
-    // Whether the coordinator's `prepare` succeeded in this run.
-    let mut prepared = false;
-    if let Some(c) = &coord {
-        let first = schedule.due().saturating_duration_since(Instant::now());
-        slot = c.next_index(coordinator::wall_now() + first, period);
-        sleep_to_slot(sleep.as_mut(), c, slot, period);
-    }
-    // The waker registered for signals; a no-op one until the first wait registers the task's.
-    let mut waker = Waker::noop().clone();
-    let mut tick_no: u64 = 0;
-    // Whether the control state must be read before the next wait: a signal taken mid-tick.
-    let mut recheck = false;
-
-    loop {
-        // Wait for the due instant, a trigger, or a stop.
-        let triggered = loop {
-            if mem::take(&mut recheck) | core.take_signal() {
-                match poll_control(core) {
-                    Control::Stop(request) => return stop_reason(request),
-                    Control::Trigger => break true,
-                    Control::Period(p) if let Some(c) = &coord => {
-                        // The next slot on the new grid: not before the first slot the
-                        // initial delay allows, and after the last slot this run has passed,
-                        // so that no slot runs twice however the wall clock moved.
-                        let now = coordinator::wall_now();
-                        let first = now + schedule.due().saturating_duration_since(Instant::now());
-                        let passed = c
-                            .due(slot, period)
-                            .checked_sub(period)
-                            .map(|d| d + Duration::from_nanos(1));
-                        let from = first.max(passed.unwrap_or(first));
-                        period = p;
-                        slot = c.next_index(from, period);
-                        sleep_to_slot(sleep.as_mut(), c, slot, period);
-                        recheck = true;
-                        continue;
-                    }
-                    Control::Period(p) => {
-                        period = p;
-                        let now = Instant::now();
-                        schedule.period_changed(period, now);
-                        let at = schedule.fire_at(jitter_offset(&mut rng, jitter, period), now);
-                        clock::reset(sleep.as_mut(), at);
-                        recheck = true;
-                        continue;
-                    }
-                    Control::Nothing => {}
-                }
-            }
-            match wait::<T, ()>(core, &mut waker, cancel_on, None, Some(sleep.as_mut())).await {
-                Wake::Signal => {}
-                Wake::CancelOn => return StopReason::CancelOn,
-                Wake::Deadline | Wake::Done(()) => {
-                    // A coordinated timer wakes by tokio's clock but its slot is due by the
-                    // wall clock: if that says "not yet" (it was set back), sleep on.
-                    if let Some(c) = &coord
-                        && coordinator::wall_now() < c.due(slot, period)
-                    {
-                        sleep_to_slot(sleep.as_mut(), c, slot, period);
-                        continue;
-                    }
-                    break false;
-                }
-            }
+///
+/// A function returning an `async` block rather than an `async fn`: an `async fn` keeps a copy of
+/// its argument beside the argument itself.
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an async fn would store its argument twice in its future"
+)]
+fn drive<T: Clone + Send + Sync + 'static>(
+    run: &mut Run<T>,
+) -> impl Future<Output = StopReason> + Send + '_ {
+    async move {
+        // The run's parts are reached through `run` wherever they are used, rather than bound to
+        // locals: a local reference used after an `.await` would be stored in the future.
+        let mut rng = run
+            .core
+            .config
+            .seed()
+            .map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed);
+        let (mut period, coord, mut schedule) = {
+            let mut s = run.core.lock();
+            s.task_id = Some(tokio::task::id());
+            s.period_changed = false;
+            let cfg = &run.core.config;
+            let schedule =
+                Schedule::new(s.mode, later(s.started_at, cfg.initial_delay), cfg.jitter());
+            tracing::debug!(timer = %cfg.name, run = s.run_id, period = ?s.period, mode = %s.mode, "timer started");
+            (s.period, s.coordination.clone(), schedule)
         };
-
-        // A coordinated slot runs only on the replica whose claim succeeds.
-        let mut claimed = false;
-        if !triggered && let Some(c) = &coord {
-            let current = c.current_index(coordinator::wall_now(), period);
-            if current > slot {
-                let missed = current - slot;
-                core.lock().stats.skipped += missed;
-                tracing::warn!(timer = %cfg.name, missed, "woke late: {missed} slot(s) passed unclaimed on this replica");
-                slot = current;
-            }
-            let coordinator = c
-                .coordinator
-                .clone()
-                .expect("start refuses a coordinated timer without a coordinator");
-            let ask = c.slot(&cfg.name, slot, period);
-            let first = !prepared;
-            // Boxed: only coordinated runs pay for the claim's state.
-            let mut claim = Box::pin(async move {
-                let limit = coordinator::call_timeout(ask.period);
-                // One bound for the whole step, prepare included.
-                let step = async {
-                    if first {
-                        // The store is prepared before the run's first claim, and again
-                        // before each slot until that succeeds.
-                        coordinator
-                            .prepare()
-                            .await
-                            .map_err(|err| format!("the store is not ready: {err}"))?;
-                    }
-                    coordinator.claim(&ask).await.map_err(|err| err.to_string())
-                };
-                match tokio::time::timeout(limit, step).await {
-                    Ok(verdict) => verdict,
-                    Err(_) => Err(format!("no answer within {limit:?}")),
-                }
-            });
-            let verdict = loop {
-                if core.take_signal() {
-                    recheck = true;
-                    if let Some(request) = core.lock().stop {
-                        return stop_reason(request);
-                    }
-                }
-                match wait::<T, _>(core, &mut waker, cancel_on, Some(claim.as_mut()), None).await {
-                    Wake::Signal | Wake::Deadline => {}
-                    Wake::CancelOn => return StopReason::CancelOn,
-                    Wake::Done(verdict) => break verdict,
-                }
-            };
-            let error = match verdict {
-                Ok(true) => {
-                    prepared = true;
-                    None
-                }
-                Ok(false) => {
-                    prepared = true;
-                    tracing::debug!(timer = %cfg.name, slot, "slot claimed by another replica");
-                    slot += 1;
-                    sleep_to_slot(sleep.as_mut(), c, slot, period);
-                    continue;
-                }
-                Err(error) => Some(error),
-            };
-            if let Some(error) = error {
-                if c.unreachable == Unreachable::Skip {
-                    core.lock().stats.skipped += 1;
-                    tracing::error!(timer = %cfg.name, slot, %error, "slot skipped: the coordinator could not be reached");
-                    slot += 1;
-                    sleep_to_slot(sleep.as_mut(), c, slot, period);
-                    continue;
-                }
-                tracing::warn!(timer = %cfg.name, slot, %error, "the coordinator could not be reached: running the slot anyway");
-            } else {
-                claimed = true;
-            }
+        // The first tick is not jittered: `initial_delay` places it exactly. The one sleep of the
+        // run: reset to each next deadline, never re-created.
+        let mut sleep = Box::pin(clock::sleep_until(schedule.due()));
+        // A coordinated run: the next slot to claim, the first one due after the initial delay.
+        let mut slot: u64 = 0;
+        // Whether the coordinator's `prepare` succeeded in this run.
+        let mut prepared = false;
+        if let Some(c) = &coord {
+            let first = schedule.due().saturating_duration_since(Instant::now());
+            slot = c.next_index(coordinator::wall_now() + first, period);
+            sleep_to_slot(sleep.as_mut(), c, slot, period);
         }
+        // The waker registered for signals; a no-op one until the first wait registers the task's.
+        let mut waker = Waker::noop().clone();
+        let mut tick_no: u64 = 0;
+        // Whether the control state must be read before the next wait: a signal taken mid-tick.
+        let mut recheck = false;
 
-        let started = Instant::now();
-        let lateness = if triggered {
-            schedule.fire_now(started);
-            Duration::ZERO
-        } else {
-            started.saturating_duration_since(sleep.deadline())
-        };
-        tick_no += 1;
-        // Triggers wait in the state only while a signal is pending: skip the lock otherwise.
-        let served = if triggered || core.signalled() {
-            let mut s = core.lock();
-            s.trigger = false;
-            mem::take(&mut s.triggers)
-        } else {
-            Vec::new()
-        };
-
-        let mut tick = {
-            let span = tracing::info_span!("tick", timer = %cfg.name, tick = tick_no, triggered);
-            target.0.tick(&span)
-        };
-        // Matched by reference: a moved-out binding would keep a second copy of the boxed
-        // future in the run's state across the `.await`.
-        let outcome = if let Tick::Pending(fut) = &mut tick {
-            // An async target runs here, until it ends, times out, or the run must stop. A
-            // graceful stop lets it finish until the stop's deadline.
-            let mut grace: Option<Instant> = None;
-            // Whether the sleep is set to the tick's deadline (its timeout or the grace end).
-            let mut armed = false;
-            loop {
-                if core.take_signal() {
-                    // Taken here: the wait after the tick must read the control state.
-                    recheck = true;
-                    match core.lock().stop {
-                        Some(StopRequest::Graceful(deadline)) => grace = Some(deadline),
-                        Some(request) => return stop_reason(request),
-                        None => {}
+        loop {
+            // Wait for the due instant, a trigger, or a stop.
+            let triggered = loop {
+                if mem::take(&mut recheck) | run.core.take_signal() {
+                    match poll_control(&run.core) {
+                        Control::Stop(request) => return stop_reason(request),
+                        Control::Trigger => break true,
+                        Control::Period(p) if let Some(c) = &coord => {
+                            // The next slot on the new grid: not before the first slot the
+                            // initial delay allows, and after the last slot this run has passed,
+                            // so that no slot runs twice however the wall clock moved.
+                            let now = coordinator::wall_now();
+                            let first =
+                                now + schedule.due().saturating_duration_since(Instant::now());
+                            let passed = c
+                                .due(slot, period)
+                                .checked_sub(period)
+                                .map(|d| d + Duration::from_nanos(1));
+                            let from = first.max(passed.unwrap_or(first));
+                            period = p;
+                            slot = c.next_index(from, period);
+                            sleep_to_slot(sleep.as_mut(), c, slot, period);
+                            recheck = true;
+                            continue;
+                        }
+                        Control::Period(p) => {
+                            period = p;
+                            let now = Instant::now();
+                            schedule.period_changed(period, now);
+                            let at = schedule
+                                .fire_at(jitter_offset(&mut rng, schedule.jitter(), period), now);
+                            clock::reset(sleep.as_mut(), at);
+                            recheck = true;
+                            continue;
+                        }
+                        Control::Nothing => {}
                     }
                 }
-                let deadline = match (cfg.timeout.and_then(|d| started.checked_add(d)), grace) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
-                if let Some(at) = deadline
-                    && (!armed || sleep.deadline() != at)
-                {
-                    clock::reset(sleep.as_mut(), at);
-                    armed = true;
-                }
-                let deadline_sleep = armed.then_some(sleep.as_mut());
-                match wait(
-                    core,
+                match wait::<T, ()>(
+                    &run.core,
                     &mut waker,
-                    cancel_on,
-                    Some(fut.as_mut()),
-                    deadline_sleep,
+                    &mut run.cancel_on,
+                    None,
+                    Some(sleep.as_mut()),
                 )
                 .await
                 {
                     Wake::Signal => {}
                     Wake::CancelOn => return StopReason::CancelOn,
-                    Wake::Done(outcome) => break outcome,
-                    Wake::Deadline
-                        if cfg.timeout.and_then(|d| started.checked_add(d))
-                            == Some(sleep.deadline()) =>
-                    {
-                        break Outcome::Failed(Failure::Timeout);
-                    }
-                    Wake::Deadline => {
-                        tracing::warn!(timer = %cfg.name, tick = tick_no, "in-flight tick dropped at the end of the shutdown grace period");
-                        return StopReason::Shutdown;
+                    Wake::Deadline | Wake::Done(()) => {
+                        // A coordinated timer wakes by tokio's clock but its slot is due by the
+                        // wall clock: if that says "not yet" (it was set back), sleep on.
+                        if let Some(c) = &coord
+                            && coordinator::wall_now() < c.due(slot, period)
+                        {
+                            sleep_to_slot(sleep.as_mut(), c, slot, period);
+                            continue;
+                        }
+                        break false;
                     }
                 }
-            }
-        } else if let Tick::Ready(outcome) = tick {
-            // A sync target finished inside `tick`.
-            outcome.expect("a ready tick has its outcome")
-        } else {
-            unreachable!("a pending tick is handled above")
-        };
-        let finished = Instant::now();
-        let duration = finished - started;
+            };
 
-        if claimed && let Some(c) = &coord {
-            record(c, &cfg.name, slot, period, duration, &outcome);
-        }
-        let stop_after = match outcome {
-            Outcome::Value(value) => {
-                complete(core, served, finished, duration, lateness, Ok(value));
-                None
-            }
-            Outcome::Failed(failure) => {
-                let err = to_error(&cfg.name, cfg.timeout, failure);
-                tracing::error!(timer = %cfg.name, tick = tick_no, error = %err, "tick failed");
-                complete(core, served, finished, duration, lateness, Err(err.clone()));
-                if let Some(hook) = &cfg.on_failure {
-                    call_hook(&cfg.name, "on_failure", || hook(&err));
+            // A coordinated slot runs only on the replica whose claim succeeds.
+            let mut claimed = false;
+            if !triggered && let Some(c) = &coord {
+                let current = c.current_index(coordinator::wall_now(), period);
+                if current > slot {
+                    let missed = current - slot;
+                    run.core.lock().stats.skipped += missed;
+                    tracing::warn!(timer = %run.core.config.name, missed, "woke late: {missed} slot(s) passed unclaimed on this replica");
+                    slot = current;
                 }
-                (cfg.on_error == OnError::Stop).then_some(StopReason::Failed(err))
+                let coordinator = c
+                    .coordinator
+                    .clone()
+                    .expect("start refuses a coordinated timer without a coordinator");
+                let ask = c.slot(&run.core.config.name, slot, period);
+                let first = !prepared;
+                // Boxed: only coordinated runs pay for the claim's state.
+                let mut claim = Box::pin(async move {
+                    let limit = coordinator::call_timeout(ask.period);
+                    // One bound for the whole step, prepare included.
+                    let step = async {
+                        if first {
+                            // The store is prepared before the run's first claim, and again
+                            // before each slot until that succeeds.
+                            coordinator
+                                .prepare()
+                                .await
+                                .map_err(|err| format!("the store is not ready: {err}"))?;
+                        }
+                        coordinator.claim(&ask).await.map_err(|err| err.to_string())
+                    };
+                    match tokio::time::timeout(limit, step).await {
+                        Ok(verdict) => verdict,
+                        Err(_) => Err(format!("no answer within {limit:?}")),
+                    }
+                });
+                let verdict = loop {
+                    if run.core.take_signal() {
+                        recheck = true;
+                        if let Some(request) = run.core.lock().stop {
+                            return stop_reason(request);
+                        }
+                    }
+                    match wait::<T, _>(
+                        &run.core,
+                        &mut waker,
+                        &mut run.cancel_on,
+                        Some(claim.as_mut()),
+                        None,
+                    )
+                    .await
+                    {
+                        Wake::Signal | Wake::Deadline => {}
+                        Wake::CancelOn => return StopReason::CancelOn,
+                        Wake::Done(verdict) => break verdict,
+                    }
+                };
+                let error = match verdict {
+                    Ok(true) => {
+                        prepared = true;
+                        None
+                    }
+                    Ok(false) => {
+                        prepared = true;
+                        tracing::debug!(timer = %run.core.config.name, slot, "slot claimed by another replica");
+                        slot += 1;
+                        sleep_to_slot(sleep.as_mut(), c, slot, period);
+                        continue;
+                    }
+                    Err(error) => Some(error),
+                };
+                if let Some(error) = error {
+                    if c.unreachable == Unreachable::Skip {
+                        run.core.lock().stats.skipped += 1;
+                        tracing::error!(timer = %run.core.config.name, slot, %error, "slot skipped: the coordinator could not be reached");
+                        slot += 1;
+                        sleep_to_slot(sleep.as_mut(), c, slot, period);
+                        continue;
+                    }
+                    tracing::warn!(timer = %run.core.config.name, slot, %error, "the coordinator could not be reached: running the slot anyway");
+                } else {
+                    claimed = true;
+                }
             }
-            Outcome::End => {
-                tracing::debug!(timer = %cfg.name, "target exhausted");
-                Some(StopReason::Exhausted)
+
+            let started = Instant::now();
+            // In nanoseconds: kept across the tick's `.await`s, where every byte counts.
+            let lateness = if triggered {
+                schedule.fire_now(started);
+                0
+            } else {
+                nanos(started.saturating_duration_since(sleep.deadline()))
+            };
+            tick_no += 1;
+            // Triggers wait in the state only while a signal is pending: skip the lock otherwise.
+            if triggered || run.core.signalled() {
+                let mut s = run.core.lock();
+                s.trigger = false;
+                s.serve_triggers();
             }
-        };
-        if let Some(reason) = stop_after {
-            return reason;
-        }
-        if let Some(c) = &coord {
-            // A slot, claimed or run anyway, is done (a trigger ran outside the slots), and as
-            // in fixed-rate the slots that fell due while it ran are missed, not run late.
-            let done = if triggered { slot } else { slot + 1 };
-            let next = c.next_index(coordinator::wall_now(), period).max(done);
-            let missed = next - done;
-            if missed > 0 {
-                core.lock().stats.skipped += missed;
-                tracing::warn!(timer = %cfg.name, missed, "{missed} slot(s) fell due while this replica claimed or ran the last one: missed here");
+
+            // The tick's future, if it did not finish inside `tick` (a sync target does). Only this
+            // is kept across the `.await`s below, not the whole `Tick`.
+            let mut in_flight = None;
+            let ready = {
+                let span = tracing::info_span!("tick", timer = %run.core.config.name, tick = tick_no, triggered);
+                match run
+                    .target
+                    .as_mut()
+                    .expect("a run owns its target")
+                    .0
+                    .tick(&span)
+                {
+                    Tick::Ready(outcome) => outcome,
+                    Tick::Pending(fut) => {
+                        in_flight = Some(fut);
+                        None
+                    }
+                }
+            };
+            // `{ ready }` moves the outcome out before the `.await`s of the other branch.
+            let outcome = if let Some(outcome) = { ready } {
+                // A sync target finished inside `tick`.
+                outcome
+            } else {
+                // An async target runs here, until it ends, times out, or the run must stop. A
+                // graceful stop lets it finish until the stop's deadline.
+                // Whether a graceful stop came; its deadline is read from the state when needed.
+                let mut graceful = false;
+                // Whether the sleep is set to the tick's deadline (its timeout or the grace end).
+                let mut armed = false;
+                loop {
+                    if run.core.take_signal() {
+                        // Taken here: the wait after the tick must read the control state.
+                        recheck = true;
+                        match run.core.lock().stop {
+                            Some(StopRequest::Graceful(_)) => graceful = true,
+                            Some(request) => return stop_reason(request),
+                            None => {}
+                        }
+                    }
+                    let grace = match graceful.then(|| run.core.lock().stop).flatten() {
+                        Some(StopRequest::Graceful(deadline)) => Some(deadline),
+                        _ => None,
+                    };
+                    let deadline = match (
+                        run.core
+                            .config
+                            .timeout()
+                            .and_then(|d| started.checked_add(d)),
+                        grace,
+                    ) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                    if let Some(at) = deadline
+                        && (!armed || sleep.deadline() != at)
+                    {
+                        clock::reset(sleep.as_mut(), at);
+                        armed = true;
+                    }
+                    let deadline_sleep = armed.then_some(sleep.as_mut());
+                    match wait(
+                        &run.core,
+                        &mut waker,
+                        &mut run.cancel_on,
+                        in_flight.as_mut().map(Pin::as_mut),
+                        deadline_sleep,
+                    )
+                    .await
+                    {
+                        Wake::Signal => {}
+                        Wake::CancelOn => return StopReason::CancelOn,
+                        Wake::Done(outcome) => break outcome,
+                        Wake::Deadline
+                            if run
+                                .core
+                                .config
+                                .timeout()
+                                .and_then(|d| started.checked_add(d))
+                                == Some(sleep.deadline()) =>
+                        {
+                            break Outcome::Failed(Failure::Timeout);
+                        }
+                        Wake::Deadline => {
+                            tracing::warn!(timer = %run.core.config.name, tick = tick_no, "in-flight tick dropped at the end of the shutdown grace period");
+                            return StopReason::Shutdown;
+                        }
+                    }
+                }
+            };
+            let finished = Instant::now();
+            let duration = finished - started;
+
+            if claimed && let Some(c) = &coord {
+                record(c, &run.core.config.name, slot, period, duration, &outcome);
             }
-            slot = next;
-            sleep_to_slot(sleep.as_mut(), c, slot, period);
-            continue;
+            let stop_after = match outcome {
+                Outcome::Value(value) => {
+                    complete(&run.core, finished, duration, lateness, Ok(value));
+                    None
+                }
+                Outcome::Failed(failure) => {
+                    let err = to_error(&run.core.config.name, run.core.config.timeout(), failure);
+                    tracing::error!(timer = %run.core.config.name, tick = tick_no, error = %err, "tick failed");
+                    complete(&run.core, finished, duration, lateness, Err(err.clone()));
+                    if let Some(hook) = run.core.config.on_failure() {
+                        call_hook(&run.core.config.name, "on_failure", || hook(&err));
+                    }
+                    (run.core.config.on_error == OnError::Stop).then_some(StopReason::Failed(err))
+                }
+                Outcome::End => {
+                    tracing::debug!(timer = %run.core.config.name, "target exhausted");
+                    Some(StopReason::Exhausted)
+                }
+            };
+            if let Some(reason) = stop_after {
+                return reason;
+            }
+            if let Some(c) = &coord {
+                // A slot, claimed or run anyway, is done (a trigger ran outside the slots), and as
+                // in fixed-rate the slots that fell due while it ran are missed, not run late.
+                let done = if triggered { slot } else { slot + 1 };
+                let next = c.next_index(coordinator::wall_now(), period).max(done);
+                let missed = next - done;
+                if missed > 0 {
+                    run.core.lock().stats.skipped += missed;
+                    tracing::warn!(timer = %run.core.config.name, missed, "{missed} slot(s) fell due while this replica claimed or ran the last one: missed here");
+                }
+                slot = next;
+                sleep_to_slot(sleep.as_mut(), c, slot, period);
+                continue;
+            }
+            let skipped = schedule.finished(period, started, finished);
+            if skipped > 0 {
+                run.core.lock().stats.skipped += skipped;
+                tracing::warn!(timer = %run.core.config.name, skipped, "tick overran its period: skipped {skipped} slot(s)");
+            }
+            let at = schedule.fire_at(jitter_offset(&mut rng, schedule.jitter(), period), finished);
+            clock::reset(sleep.as_mut(), at);
         }
-        let skipped = schedule.finished(period, started, finished);
-        if skipped > 0 {
-            core.lock().stats.skipped += skipped;
-            tracing::warn!(timer = %cfg.name, skipped, "tick overran its period: skipped {skipped} slot(s)");
-        }
-        let at = schedule.fire_at(jitter_offset(&mut rng, jitter, period), finished);
-        clock::reset(sleep.as_mut(), at);
     }
 }
 
@@ -526,6 +575,11 @@ fn record<T>(
     });
 }
 
+/// A duration in whole nanoseconds, saturating (at 584 years).
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
 fn to_error(name: &Arc<str>, timeout: Option<Duration>, failure: Failure) -> Error {
     match failure {
         Failure::Error(source) => Error::Target {
@@ -546,22 +600,21 @@ fn to_error(name: &Arc<str>, timeout: Option<Duration>, failure: Failure) -> Err
 /// Records a completed tick and delivers it to its waiters.
 fn complete<T: Clone>(
     core: &Core<T>,
-    served: Vec<Waiter<T>>,
     finished: Instant,
     duration: Duration,
-    lateness: Duration,
+    lateness: u64,
     outcome: Result<T, Error>,
 ) {
     let mut s = core.lock();
-    let joins = mem::take(&mut s.joins);
+    let waiters = s.take_completion_waiters();
     // Delivered outside the lock, so that 10,000 subscribers do not hold up readers.
-    let feeds = mem::take(&mut s.subscribers);
+    let feeds = s.take_subscribers();
     let run_id = s.run_id;
     let st = &mut s.stats;
     st.ticks += 1;
     st.last_duration = Some(duration);
     st.max_duration = st.max_duration.max(duration);
-    st.last_lateness = Some(lateness);
+    st.last_lateness = Some(Duration::from_nanos(lateness));
     match &outcome {
         Ok(value) => {
             s.stats.hits += 1;
@@ -571,15 +624,13 @@ fn complete<T: Clone>(
         }
         Err(err) => {
             s.stats.errors += 1;
-            s.stats.last_error = Some(err.clone());
+            s.stats.last_error = Some(Box::new(err.clone()));
             s.last_failed = true;
         }
     }
     drop(s);
-    if !served.is_empty() || !joins.is_empty() {
-        for waiter in served.into_iter().chain(joins) {
-            waiter.send(outcome.clone());
-        }
+    for waiter in waiters {
+        waiter.send(outcome.clone());
     }
     for feed in &feeds {
         if feed.run_id == run_id && !feed.is_closed() {
@@ -589,9 +640,10 @@ fn complete<T: Clone>(
     if !feeds.is_empty() {
         // Put the list back, with any subscription made meanwhile, minus the closed ones.
         let mut s = core.lock();
-        let added = mem::replace(&mut s.subscribers, feeds);
-        s.subscribers.extend(added);
-        s.subscribers.retain(|f| !f.is_closed());
+        let subscribers = &mut s.waiting().subscribers;
+        let added = mem::replace(subscribers, feeds);
+        subscribers.extend(added);
+        subscribers.retain(|f| !f.is_closed());
     }
     core.notify_events();
 }
@@ -601,30 +653,28 @@ mod tests {
     use std::mem::size_of_val;
     use std::time::Duration;
 
-    /// A timer's memory is mostly its run's future and its `Core`; at a million timers every
+    /// A timer's memory is mostly its run's task and its `Core`; at a million timers every
     /// byte counts (SPEC §9, the `scale` benchmark). These budgets catch an accidental
-    /// regression, such as a second `Sleep` or a large value kept across an `.await`.
+    /// regression, such as a large value kept across an `.await`. tokio allocates a task in
+    /// 128-byte steps: a future of up to 280 bytes takes 384, one of 288 takes 512.
     #[test]
     fn a_run_stays_within_its_memory_budget() {
         let timer = crate::Timer::new(Duration::from_secs(1), || ());
         let core = timer.core().clone();
         assert!(
-            size_of_val(&*core) <= 560,
+            size_of_val(&*core) <= 368,
             "Core<()> is {} bytes",
             size_of_val(&*core)
         );
         let target = core.lock().target.take();
         let run = super::Run {
             core,
-            run_id: 1,
-            started_at: tokio::time::Instant::now(),
             target,
             cancel_on: None,
-            ended: true,
         };
         let fut = run.run();
         assert!(
-            size_of_val(&fut) <= 496,
+            size_of_val(&fut) <= 272,
             "a run's future is {} bytes",
             size_of_val(&fut)
         );

@@ -14,6 +14,9 @@ use crate::Mode;
 #[derive(Debug)]
 pub(crate) struct Schedule {
     mode: Mode,
+    /// The timer's jitter fraction (`f32`: it fits beside `mode`, and it scales a random
+    /// offset, where single precision is plenty).
+    jitter: f32,
     /// Nominal due instant of the next tick, before jitter.
     due: Instant,
     /// The last tick's reference instant, if a tick ran in this run: its start in fixed-rate,
@@ -22,18 +25,20 @@ pub(crate) struct Schedule {
 }
 
 impl Schedule {
-    /// A new run whose first tick is due at `first`.
-    pub(crate) fn new(mode: Mode, first: Instant) -> Self {
+    /// A new run whose first tick is due at `first`, jittered by `jitter` (a fraction of the
+    /// period) from the second tick on.
+    pub(crate) fn new(mode: Mode, first: Instant, jitter: f64) -> Self {
         Schedule {
             mode,
+            jitter: jitter as f32,
             due: first,
             last: None,
         }
     }
 
-    /// The run's mode.
-    pub(crate) fn mode(&self) -> Mode {
-        self.mode
+    /// The jitter fraction.
+    pub(crate) fn jitter(&self) -> f64 {
+        f64::from(self.jitter)
     }
 
     /// The nominal due instant of the next tick (before jitter).
@@ -142,7 +147,7 @@ mod tests {
     #[test]
     fn fixed_rate_keeps_rate_when_target_takes_exactly_one_period() {
         let t0 = Instant::now();
-        let mut s = Schedule::new(Mode::FixedRate, t0);
+        let mut s = Schedule::new(Mode::FixedRate, t0, 0.0);
         // Tick 0 runs for exactly 10 ms: slot 1 is due at the finish, not before it.
         assert_eq!(s.finished(10 * MS, t0, t0 + 10 * MS), 0);
         assert_eq!(s.due(), t0 + 10 * MS);
@@ -151,7 +156,7 @@ mod tests {
     #[test]
     fn fixed_rate_skips_slots_strictly_in_the_past() {
         let t0 = Instant::now();
-        let mut s = Schedule::new(Mode::FixedRate, t0);
+        let mut s = Schedule::new(Mode::FixedRate, t0, 0.0);
         // Finishes at 25 ms: slots 1 (10 ms) and 2 (20 ms) are missed, slot 3 (30 ms) is next.
         assert_eq!(s.finished(10 * MS, t0, t0 + 25 * MS), 2);
         assert_eq!(s.due(), t0 + 30 * MS);
@@ -163,7 +168,7 @@ mod tests {
     #[test]
     fn fixed_delay_counts_from_the_finish() {
         let t0 = Instant::now();
-        let mut s = Schedule::new(Mode::FixedDelay, t0);
+        let mut s = Schedule::new(Mode::FixedDelay, t0, 0.0);
         assert_eq!(s.finished(10 * MS, t0, t0 + 25 * MS), 0);
         assert_eq!(s.due(), t0 + 35 * MS);
     }

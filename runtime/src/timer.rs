@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::coordinator::Coordination;
-use crate::core::{CancelFuture, Config, Core, State, StopRequest, Waiter};
+use crate::core::{CancelFuture, Config, Core, Extras, State, StopRequest, Tally, Waiter};
 use crate::driver::Run;
 use crate::subscription::Subscription;
 use crate::target::{BoxTarget, IntoTarget};
@@ -960,17 +960,15 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
         let name = self
             .name
             .unwrap_or_else(|| default_name(NEXT_ID.fetch_add(1, Ordering::Relaxed)));
-        let config = Config {
-            name,
-            initial_delay: self.initial_delay,
+        let extras = Extras {
             jitter: self.jitter,
-            on_error: self.on_error,
             timeout: self.timeout,
             seed: self.seed,
             on_failure: self.on_failure,
             on_stop: self.on_stop,
             precheck: self.precheck,
         };
+        let config = Config::new(name, self.initial_delay, self.on_error, extras);
         let single_shot = self.cancel_on.is_some();
         let state = State {
             period: self.period,
@@ -986,15 +984,14 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
             trigger: false,
             task_id: None,
             last_stop: None,
-            triggers: Vec::new(),
-            joins: Vec::new(),
-            subscribers: Vec::new(),
+            waiting: None,
             last_result: None,
             last_tick_at: None,
             last_failed: false,
-            stats: Stats::default(),
+            stats: Tally::default(),
             coordination: self.coordination.map(Arc::new),
             run_waker: None,
+            started_at: Instant::now(),
         };
         Timer {
             handle: Arc::new(Handle {
@@ -1159,7 +1156,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         let name = || core.config.name.clone();
         let runtime =
             tokio::runtime::Handle::try_current().map_err(|_| Error::NoRuntime { name: name() })?;
-        if let Some(check) = &core.config.precheck {
+        if let Some(check) = core.config.precheck() {
             check()?;
         }
         let mut s = core.lock();
@@ -1189,13 +1186,11 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         s.stop = None;
         s.trigger = false;
         s.task_id = None;
+        s.started_at = Instant::now();
         let run = Run {
             core: core.clone(),
-            run_id: s.run_id,
-            started_at: Instant::now(),
             target: Some(target),
             cancel_on: s.cancel_on.take(),
-            ended: false,
         };
         drop(s);
         drop(runtime.spawn(run.run()));
@@ -1317,8 +1312,9 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
             let mut s = core.lock();
             self.check_can_wait(&s)?;
             let (tx, rx) = oneshot::channel();
-            s.triggers.retain(waiter_alive);
-            s.triggers.push(Waiter::Async(tx));
+            let triggers = &mut s.waiting().triggers;
+            triggers.retain(waiter_alive);
+            triggers.push(Waiter::Async(tx));
             s.trigger = true;
             core.signal(s);
             rx
@@ -1358,8 +1354,9 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
             let mut s = self.core().lock();
             self.check_can_wait(&s)?;
             let (tx, rx) = oneshot::channel();
-            s.joins.retain(waiter_alive);
-            s.joins.push(Waiter::Async(tx));
+            let joins = &mut s.waiting().joins;
+            joins.retain(waiter_alive);
+            joins.push(Waiter::Async(tx));
             rx
         };
         self.received(rx.await)
@@ -1543,7 +1540,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         let mut s = core.lock();
         let run_id = if s.running { s.run_id } else { s.run_id + 1 };
         let (subscription, feed) = Subscription::new(core.clone(), capacity, run_id);
-        s.subscribers.push(feed);
+        s.waiting().subscribers.push(feed);
         subscription
     }
 
@@ -1704,7 +1701,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         self.refuse_blocking(&s)?;
         self.check_can_wait(&s)?;
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        s.triggers.push(Waiter::Blocking(tx));
+        s.waiting().triggers.push(Waiter::Blocking(tx));
         s.trigger = true;
         core.signal(s);
         match rx.recv_timeout(timeout) {
@@ -1921,7 +1918,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
     /// # }
     /// ```
     pub fn stats(&self) -> Stats {
-        self.core().lock().stats.clone()
+        self.core().lock().stats.to_stats()
     }
 
     /// Why the latest run ended; `None` while the first run is in progress or before it.
@@ -2109,7 +2106,7 @@ impl<T: Clone + Send + Sync + 'static> Wait<T> {
                 return Some(Ok(s.last_result.clone()));
             }
             if s.stats.errors > errors {
-                return s.stats.last_error.clone().map(Err);
+                return s.stats.last_error.as_deref().cloned().map(Err);
             }
             let ended = !running || !s.running || s.run_id != run;
             match (ended, goal) {
