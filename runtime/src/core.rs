@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::mem;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::Waker;
 use std::time::Duration;
@@ -96,29 +96,57 @@ impl Config {
 
 /// The figures of [`Stats`](crate::Stats), kept compact (the error boxed): every tick writes
 /// them, and a million timers each carry them.
-#[derive(Default)]
 #[repr(C)]
 pub(crate) struct Tally {
     pub(crate) ticks: u64,
     pub(crate) hits: u64,
     pub(crate) errors: u64,
     pub(crate) skipped: u64,
-    pub(crate) last_duration: Option<Duration>,
-    pub(crate) max_duration: Duration,
-    pub(crate) last_lateness: Option<Duration>,
+    /// In nanoseconds, [`NONE`](Self::NONE) before the first tick (and below for lateness).
+    pub(crate) last_duration: u64,
+    pub(crate) max_duration: u64,
+    pub(crate) last_lateness: u64,
     pub(crate) last_error: Option<Box<Error>>,
 }
 
+impl Default for Tally {
+    fn default() -> Self {
+        Tally {
+            ticks: 0,
+            hits: 0,
+            errors: 0,
+            skipped: 0,
+            last_duration: Self::NONE,
+            max_duration: 0,
+            last_lateness: Self::NONE,
+            last_error: None,
+        }
+    }
+}
+
 impl Tally {
+    /// No figure yet.
+    pub(crate) const NONE: u64 = u64::MAX;
+
+    /// Records a completed tick's duration and lateness, in nanoseconds (saturating below
+    /// [`NONE`](Self::NONE)).
+    pub(crate) fn record(&mut self, duration: u64, lateness: u64) {
+        self.ticks += 1;
+        self.last_duration = duration.min(Self::NONE - 1);
+        self.max_duration = self.max_duration.max(self.last_duration);
+        self.last_lateness = lateness.min(Self::NONE - 1);
+    }
+
     pub(crate) fn to_stats(&self) -> crate::Stats {
+        let figure = |ns: u64| (ns != Self::NONE).then(|| Duration::from_nanos(ns));
         crate::Stats {
             ticks: self.ticks,
             hits: self.hits,
             errors: self.errors,
             skipped: self.skipped,
-            last_duration: self.last_duration,
-            max_duration: self.max_duration,
-            last_lateness: self.last_lateness,
+            last_duration: figure(self.last_duration),
+            max_duration: Duration::from_nanos(self.max_duration),
+            last_lateness: figure(self.last_lateness),
             last_error: self.last_error.as_deref().cloned(),
         }
     }
@@ -162,9 +190,6 @@ pub(crate) struct State<T> {
     pub(crate) waiting: Option<Box<Waiting<T>>>,
     /// Incremented by every successful `start`.
     pub(crate) run_id: u64,
-    /// When the current (or last) run was started: the origin of its schedule. Kept here
-    /// rather than in the run's future, whose size is most of a timer's memory.
-    pub(crate) started_at: Instant,
     pub(crate) last_tick_at: Option<Instant>,
     pub(crate) stats: Tally,
     pub(crate) last_result: Option<T>,
@@ -179,6 +204,9 @@ pub(crate) struct State<T> {
     pub(crate) trigger: bool,
     pub(crate) single_shot: bool,
     pub(crate) period: Duration,
+    /// When the current (or last) run was started: the origin of its schedule. Kept here
+    /// rather than in the run's future, whose size is most of a timer's memory.
+    pub(crate) started_at: Instant,
     pub(crate) stop: Option<StopRequest>,
     /// The task running the current run, once it has started.
     pub(crate) task_id: Option<tokio::task::Id>,
@@ -270,21 +298,24 @@ impl<T> State<T> {
     }
 }
 
-/// `repr(C)`: the fields a tick touches come first — the signal flag and waker the run checks
-/// and registers on every poll, then the state's lock and the state's hot fields (see
-/// [`State`]) — and the configuration and the waiters' machinery after them.
+/// `repr(C)`: the fields a tick touches come first — the signal flag the run checks on every
+/// poll, then the state's lock and the state's hot fields (see [`State`]) — and the
+/// configuration and the waiters' machinery after them.
 #[repr(C)]
 pub(crate) struct Core<T> {
     /// Set (after the state changed under the lock) when the run must look at its control
     /// state: a stop, a trigger, a period change. Lets the run skip the lock on every tick.
     pending: AtomicBool,
     /// How many async waiters are in [`until`](Self::until): a tick notifies only when some are.
-    listeners: AtomicUsize,
+    listeners: AtomicU32,
     state: Mutex<State<T>>,
     /// Wakes async waiters: a tick completed, a run ended.
     events: Notify,
     /// Wakes blocking callers when a run ends.
     pub(crate) ended: Condvar,
+    /// How many [`Timer`](crate::Timer) handles exist: the last one dropped stops the run
+    /// (whose task holds the `Core` too, but not a handle).
+    handles: AtomicUsize,
     pub(crate) config: Config,
 }
 
@@ -295,8 +326,21 @@ impl<T> Core<T> {
             state: Mutex::new(state),
             pending: AtomicBool::new(false),
             events: Notify::new(),
-            listeners: AtomicUsize::new(0),
+            listeners: AtomicU32::new(0),
             ended: Condvar::new(),
+            handles: AtomicUsize::new(1),
+        }
+    }
+
+    /// A new handle to the timer (a `Timer` clone).
+    pub(crate) fn add_handle(&self) {
+        self.handles.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A handle is dropped; the last one stops the run.
+    pub(crate) fn drop_handle(&self) {
+        if self.handles.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.request_stop(StopRequest::Now { dropped: true });
         }
     }
 
@@ -427,7 +471,7 @@ impl<T> Core<T> {
 }
 
 /// Uncounts a waiter of [`Core::until`] when it returns or is dropped.
-struct Listening<'a>(&'a AtomicUsize);
+struct Listening<'a>(&'a AtomicU32);
 
 impl Drop for Listening<'_> {
     fn drop(&mut self) {

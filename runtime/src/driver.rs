@@ -610,11 +610,7 @@ fn complete<T: Clone>(
     // Delivered outside the lock, so that 10,000 subscribers do not hold up readers.
     let feeds = s.take_subscribers();
     let run_id = s.run_id;
-    let st = &mut s.stats;
-    st.ticks += 1;
-    st.last_duration = Some(duration);
-    st.max_duration = st.max_duration.max(duration);
-    st.last_lateness = Some(Duration::from_nanos(lateness));
+    s.stats.record(nanos(duration), lateness);
     match &outcome {
         Ok(value) => {
             s.stats.hits += 1;
@@ -662,7 +658,7 @@ mod tests {
         let timer = crate::Timer::new(Duration::from_secs(1), || ());
         let core = timer.core().clone();
         assert!(
-            size_of_val(&*core) <= 368,
+            size_of_val(&*core) <= 344,
             "Core<()> is {} bytes",
             size_of_val(&*core)
         );

@@ -61,26 +61,23 @@ use crate::{Coordinator, Error, Mode, OnError, Unreachable};
 /// When the runtime that runs a timer shuts down, the timer stops with
 /// [`StopReason::RuntimeShutdown`].
 pub struct Timer<T> {
-    handle: Arc<Handle<T>>,
-}
-
-/// Owned by the user-facing handles only; the run's task holds the [`Core`], not this, so that
-/// dropping the last `Timer` can stop the run.
-struct Handle<T> {
+    /// Shared with the run's task; `Core` counts the `Timer` handles separately, so that
+    /// dropping the last one stops the run.
     core: Arc<Core<T>>,
-}
-
-impl<T> Drop for Handle<T> {
-    fn drop(&mut self) {
-        self.core.request_stop(StopRequest::Now { dropped: true });
-    }
 }
 
 impl<T> Clone for Timer<T> {
     fn clone(&self) -> Self {
+        self.core.add_handle();
         Timer {
-            handle: self.handle.clone(),
+            core: self.core.clone(),
         }
+    }
+}
+
+impl<T> Drop for Timer<T> {
+    fn drop(&mut self) {
+        self.core.drop_handle();
     }
 }
 
@@ -994,9 +991,7 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
             started_at: Instant::now(),
         };
         Timer {
-            handle: Arc::new(Handle {
-                core: Arc::new(Core::new(config, state)),
-            }),
+            core: Arc::new(Core::new(config, state)),
         }
     }
 }
@@ -1120,7 +1115,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
     }
 
     pub(crate) fn core(&self) -> &Arc<Core<T>> {
-        &self.handle.core
+        &self.core
     }
 
     /// Starts the timer on the current tokio runtime. The first tick fires at once, or after the
@@ -1953,7 +1948,7 @@ fn waiter_alive<T>(w: &Waiter<T>) -> bool {
 
 impl<T> fmt::Debug for Timer<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let core = &self.handle.core;
+        let core = &self.core;
         let s = core.lock();
         f.debug_struct("Timer")
             .field("name", &core.config.name)
