@@ -196,14 +196,19 @@ fn drive<T: Clone + Send + Sync + 'static>(
             .seed()
             .map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed);
         let (mut period, coord, mut schedule) = {
-            let mut s = run.core.lock();
-            s.task_id = Some(tokio::task::id());
-            s.period_changed = false;
-            let cfg = &run.core.config;
-            let schedule =
-                Schedule::new(s.mode, later(s.started_at, cfg.initial_delay), cfg.jitter());
-            tracing::debug!(timer = %cfg.name, run = s.run_id, period = ?s.period, mode = %s.mode, "timer started");
-            (s.period, s.coordination.clone(), schedule)
+            let (period, coord, schedule, run_id) = {
+                let mut s = run.core.lock();
+                s.task_id = Some(tokio::task::id());
+                s.period_changed = false;
+                let cfg = &run.core.config;
+                let schedule =
+                    Schedule::new(s.mode, later(s.started_at, cfg.initial_delay), cfg.jitter());
+                (s.period, s.coordination.clone(), schedule, s.run_id)
+            };
+            // Logged after the lock is released (a tracing layer may read the timer), in a
+            // block of its own: the values it borrows are not kept in the run's future.
+            tracing::debug!(timer = %run.core.config.name, run = run_id, period = ?period, mode = %schedule.mode(), "timer started");
+            (period, coord, schedule)
         };
         // The first tick is not jittered: `initial_delay` places it exactly. The one sleep of the
         // run: reset to each next deadline, never re-created.

@@ -14,8 +14,10 @@ use crate::Mode;
 #[derive(Debug)]
 pub(crate) struct Schedule {
     mode: Mode,
-    /// The timer's jitter fraction (`f32`: it fits beside `mode`, and it scales a random
-    /// offset, where single precision is plenty).
+    /// The timer's jitter fraction, kept here for the run rather than read from the timer's
+    /// configuration (at the cold end of its shared state) on every tick. An `f32` fits beside
+    /// `mode` (an `f64` would take the run's future past tokio's 384-byte task size), rounded
+    /// toward zero so that an offset never exceeds `jitter·period`.
     jitter: f32,
     /// Nominal due instant of the next tick, before jitter.
     due: Instant,
@@ -30,10 +32,15 @@ impl Schedule {
     pub(crate) fn new(mode: Mode, first: Instant, jitter: f64) -> Self {
         Schedule {
             mode,
-            jitter: jitter as f32,
+            jitter: toward_zero(jitter),
             due: first,
             last: None,
         }
+    }
+
+    /// The run's mode.
+    pub(crate) fn mode(&self) -> Mode {
+        self.mode
     }
 
     /// The jitter fraction.
@@ -122,6 +129,16 @@ impl Schedule {
     }
 }
 
+/// The nearest `f32` not above `fraction` (a jitter fraction, in `[0, 1]`).
+fn toward_zero(fraction: f64) -> f32 {
+    let narrow = fraction as f32;
+    if f64::from(narrow) > fraction {
+        narrow.next_down()
+    } else {
+        narrow
+    }
+}
+
 /// `at + d`, or an instant decades away when that overflows (a period of `Duration::MAX`).
 pub(crate) fn later(at: Instant, d: Duration) -> Instant {
     const FAR: Duration = Duration::from_secs(60 * 60 * 24 * 365 * 30);
@@ -171,6 +188,14 @@ mod tests {
         let mut s = Schedule::new(Mode::FixedDelay, t0, 0.0);
         assert_eq!(s.finished(10 * MS, t0, t0 + 25 * MS), 0);
         assert_eq!(s.due(), t0 + 35 * MS);
+    }
+
+    #[test]
+    fn the_kept_jitter_fraction_never_exceeds_the_given_one() {
+        for j in [0.0, 0.1, 0.3, 0.5, 1.0 / 3.0, 0.999_999_999, 1.0] {
+            let kept = Schedule::new(Mode::FixedRate, Instant::now(), j).jitter();
+            assert!(kept <= j && j - kept < 1e-7, "{j} kept as {kept}");
+        }
     }
 
     #[test]
