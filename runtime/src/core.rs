@@ -4,13 +4,14 @@ use std::future::Future;
 use std::mem;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::Waker;
 use std::time::Duration;
 
 use tokio::sync::{Notify, oneshot};
 use tokio::time::Instant;
 
+use crate::coordinator::Coordination;
 use crate::subscription::Feed;
 use crate::target::BoxTarget;
 use crate::{Error, Mode, OnError, StopReason};
@@ -23,7 +24,12 @@ pub(crate) type Precheck = Arc<dyn Fn() -> Result<(), Error> + Send + Sync>;
 
 /// Settings fixed at build time.
 pub(crate) struct Config {
-    pub(crate) name: Arc<str>,
+    /// Given by the builder, or `timer-{id}` made on first use: most unnamed timers never log,
+    /// fail or get asked for their name, and a million of them should not each format and
+    /// allocate one.
+    name: OnceLock<Arc<str>>,
+    /// The number of an unnamed timer.
+    id: u64,
     pub(crate) initial_delay: Duration,
     pub(crate) on_error: OnError,
     /// The settings most timers leave alone, allocated only when one of them is set: a
@@ -55,18 +61,30 @@ impl Extras {
 }
 
 impl Config {
+    /// `name`, or for an unnamed timer its number `id`.
     pub(crate) fn new(
-        name: Arc<str>,
+        name: Result<Arc<str>, u64>,
         initial_delay: Duration,
         on_error: OnError,
         extras: Extras,
     ) -> Self {
+        let (name, id) = match name {
+            Ok(name) => (OnceLock::from(name), 0),
+            Err(id) => (OnceLock::new(), id),
+        };
         Config {
             name,
+            id,
             initial_delay,
             on_error,
             extras: (!extras.is_default()).then(|| Box::new(extras)),
         }
+    }
+
+    /// The timer's name.
+    pub(crate) fn name(&self) -> &Arc<str> {
+        self.name
+            .get_or_init(|| crate::timer::default_name(self.id))
     }
 
     pub(crate) fn jitter(&self) -> f64 {
@@ -211,17 +229,40 @@ pub(crate) struct State<T> {
     /// The task running the current run, once it has started.
     pub(crate) task_id: Option<tokio::task::Id>,
     pub(crate) last_stop: Option<Box<StopReason>>,
-    /// Why `start` must fail (a `Timer::new` with a zero period).
-    pub(crate) config_error: Option<Box<Error>>,
     /// The target, while no run owns it.
     pub(crate) target: Option<BoxTarget<T>>,
-    /// `cancel_on`: present until the first start takes it.
-    pub(crate) cancel_on: Option<CancelFuture>,
-    /// Present for a coordinated timer: its runs claim each slot before running it.
-    pub(crate) coordination: Option<Arc<crate::coordinator::Coordination>>,
+    /// What few timers have, allocated only for those (see [`Rare::new`]).
+    pub(crate) rare: Option<Box<Rare>>,
     /// The current run's task, woken by [`Core::signal`]. Kept for the whole run (a task's
     /// wakers all wake the same task), so that the run does not register on every poll.
     pub(crate) run_waker: Option<Waker>,
+}
+
+/// The parts of a timer's state that few timers use: out of line in [`State`].
+pub(crate) struct Rare {
+    /// Why `start` must fail (a `Timer::new` with a zero period).
+    config_error: Option<Error>,
+    /// `cancel_on`: present until the first start takes it.
+    cancel_on: Option<CancelFuture>,
+    /// Present for a coordinated timer: its runs claim each slot before running it.
+    coordination: Option<Arc<Coordination>>,
+}
+
+impl Rare {
+    /// The box for a new timer's state, or `None` when it needs none of these.
+    pub(crate) fn new(
+        config_error: Option<Error>,
+        cancel_on: Option<CancelFuture>,
+        coordination: Option<Arc<Coordination>>,
+    ) -> Option<Box<Rare>> {
+        (config_error.is_some() || cancel_on.is_some() || coordination.is_some()).then(|| {
+            Box::new(Rare {
+                config_error,
+                cancel_on,
+                coordination,
+            })
+        })
+    }
 }
 
 /// Who waits on a timer's ticks: out of line in [`State`], since most timers have nobody.
@@ -237,6 +278,40 @@ pub(crate) struct Waiting<T> {
 }
 
 impl<T> State<T> {
+    /// Why `start` must fail, if it must.
+    pub(crate) fn config_error(&self) -> Option<&Error> {
+        self.rare.as_ref()?.config_error.as_ref()
+    }
+
+    /// A valid period was set: `start` no longer fails for the old one.
+    pub(crate) fn clear_config_error(&mut self) {
+        if let Some(rare) = &mut self.rare {
+            rare.config_error = None;
+        }
+    }
+
+    /// Takes `cancel_on` for the first run.
+    pub(crate) fn take_cancel_on(&mut self) -> Option<CancelFuture> {
+        self.rare.as_mut()?.cancel_on.take()
+    }
+
+    /// The coordination of a coordinated timer.
+    pub(crate) fn coordination(&self) -> Option<&Arc<Coordination>> {
+        self.rare.as_ref()?.coordination.as_ref()
+    }
+
+    /// Replaces the coordination of a coordinated timer.
+    pub(crate) fn set_coordination(&mut self, coordination: Arc<Coordination>) {
+        let rare = self.rare.get_or_insert_with(|| {
+            Box::new(Rare {
+                config_error: None,
+                cancel_on: None,
+                coordination: None,
+            })
+        });
+        rare.coordination = Some(coordination);
+    }
+
     /// The waiters, allocated on first use.
     pub(crate) fn waiting(&mut self) -> &mut Waiting<T> {
         self.waiting.get_or_insert_with(|| {
@@ -298,6 +373,14 @@ impl<T> State<T> {
     }
 }
 
+/// How waiters of a timer are woken.
+struct Events {
+    /// Async waiters: a tick completed, a run ended.
+    changed: Notify,
+    /// Blocking callers waiting for a run to end.
+    ended: Condvar,
+}
+
 /// `repr(C)`: the fields a tick touches come first — the signal flag the run checks on every
 /// poll, then the state's lock and the state's hot fields (see [`State`]) — and the
 /// configuration and the waiters' machinery after them.
@@ -309,10 +392,8 @@ pub(crate) struct Core<T> {
     /// How many async waiters are in [`until`](Self::until): a tick notifies only when some are.
     listeners: AtomicU32,
     state: Mutex<State<T>>,
-    /// Wakes async waiters: a tick completed, a run ended.
-    events: Notify,
-    /// Wakes blocking callers when a run ends.
-    pub(crate) ended: Condvar,
+    /// Wakes waiters; made by the first of them, since most timers have none.
+    events: OnceLock<Box<Events>>,
     /// How many [`Timer`](crate::Timer) handles exist: the last one dropped stops the run
     /// (whose task holds the `Core` too, but not a handle).
     handles: AtomicUsize,
@@ -325,9 +406,8 @@ impl<T> Core<T> {
             config,
             state: Mutex::new(state),
             pending: AtomicBool::new(false),
-            events: Notify::new(),
+            events: OnceLock::new(),
             listeners: AtomicU32::new(0),
-            ended: Condvar::new(),
             handles: AtomicUsize::new(1),
         }
     }
@@ -356,6 +436,7 @@ impl<T> Core<T> {
         timeout: Duration,
     ) -> Result<MutexGuard<'a, State<T>>, Error> {
         let (guard, res) = self
+            .events()
             .ended
             .wait_timeout_while(guard, timeout, |s| s.running && s.run_id == run_id)
             .unwrap_or_else(PoisonError::into_inner);
@@ -370,9 +451,11 @@ impl<T> Core<T> {
     pub(crate) async fn until<R>(&self, mut check: impl FnMut(&State<T>) -> Option<R>) -> R {
         // Counted before the first check: a tick that changes the state after that check sees
         // the count (its change and this check are ordered by the state lock) and notifies.
+        // Made before counting: a tick that sees the count finds the events.
+        let events = self.events();
         self.listeners.fetch_add(1, Ordering::SeqCst);
         let _listening = Listening(&self.listeners);
-        let notified = self.events.notified();
+        let notified = events.changed.notified();
         tokio::pin!(notified);
         loop {
             notified.as_mut().enable();
@@ -380,7 +463,7 @@ impl<T> Core<T> {
                 return r;
             }
             notified.as_mut().await;
-            notified.set(self.events.notified());
+            notified.set(events.changed.notified());
         }
     }
 
@@ -418,9 +501,30 @@ impl<T> Core<T> {
     /// Wakes the async waiters of [`until`](Self::until), if there are any. Call after
     /// releasing the lock under which the state changed.
     pub(crate) fn notify_events(&self) {
-        if self.listeners.load(Ordering::SeqCst) > 0 {
-            self.events.notify_waiters();
+        if self.listeners.load(Ordering::SeqCst) > 0
+            && let Some(events) = self.events.get()
+        {
+            events.changed.notify_waiters();
         }
+    }
+
+    /// Wakes the blocking callers waiting for the run to end (in
+    /// [`wait_ended`](Self::wait_ended)). Call after releasing the lock under which the run
+    /// was marked as stopped: a caller that waits made the events while holding that lock.
+    pub(crate) fn notify_ended(&self) {
+        if let Some(events) = self.events.get() {
+            events.ended.notify_all();
+        }
+    }
+
+    /// The waiters' machinery, made on first use.
+    fn events(&self) -> &Events {
+        self.events.get_or_init(|| {
+            Box::new(Events {
+                changed: Notify::new(),
+                ended: Condvar::new(),
+            })
+        })
     }
 
     /// Forgets a closed or dropped subscription. If a tick is delivering at this moment, the

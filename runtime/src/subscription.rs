@@ -192,7 +192,7 @@ impl<T> Subscription<T> {
         let feed = Arc::new(Feed {
             name: Mutex::new(None),
             closed: AtomicBool::new(false),
-            timer: core.config.name.clone(),
+            timer: core.config.name().clone(),
             capacity,
             run_id,
             queue: Mutex::new(Queue {

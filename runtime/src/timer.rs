@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::coordinator::Coordination;
-use crate::core::{CancelFuture, Config, Core, Extras, State, StopRequest, Tally, Waiter};
+use crate::core::{CancelFuture, Config, Core, Extras, Rare, State, StopRequest, Tally, Waiter};
 use crate::driver::Run;
 use crate::subscription::Subscription;
 use crate::target::{BoxTarget, IntoTarget};
@@ -954,9 +954,10 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
     }
 
     fn assemble(self, config_error: Option<Error>) -> Timer<T> {
+        // An unnamed timer takes its number now and makes its name when first needed.
         let name = self
             .name
-            .unwrap_or_else(|| default_name(NEXT_ID.fetch_add(1, Ordering::Relaxed)));
+            .ok_or_else(|| NEXT_ID.fetch_add(1, Ordering::Relaxed));
         let extras = Extras {
             jitter: self.jitter,
             timeout: self.timeout,
@@ -971,9 +972,12 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
             period: self.period,
             mode: self.mode,
             period_changed: false,
-            config_error: config_error.map(Box::new),
             target: Some(self.target),
-            cancel_on: self.cancel_on,
+            rare: Rare::new(
+                config_error,
+                self.cancel_on,
+                self.coordination.map(Arc::new),
+            ),
             single_shot,
             run_id: 0,
             running: false,
@@ -986,7 +990,6 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
             last_tick_at: None,
             last_failed: false,
             stats: Tally::default(),
-            coordination: self.coordination.map(Arc::new),
             run_waker: None,
             started_at: Instant::now(),
         };
@@ -998,7 +1001,7 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
 
 /// `timer-{id}`, written without the formatting machinery and its intermediate `String`:
 /// starting a million unnamed timers should not pay for `format!` a million times.
-fn default_name(id: u64) -> Arc<str> {
+pub(crate) fn default_name(id: u64) -> Arc<str> {
     const PREFIX: &[u8] = b"timer-";
     let mut buf = [0u8; PREFIX.len() + 20];
     buf[..PREFIX.len()].copy_from_slice(PREFIX);
@@ -1148,15 +1151,15 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
     /// ```
     pub fn start(&self) -> Result<(), Error> {
         let core = self.core();
-        let name = || core.config.name.clone();
+        let name = || core.config.name().clone();
         let runtime =
             tokio::runtime::Handle::try_current().map_err(|_| Error::NoRuntime { name: name() })?;
         if let Some(check) = core.config.precheck() {
             check()?;
         }
         let mut s = core.lock();
-        if let Some(err) = &s.config_error {
-            return Err((**err).clone());
+        if let Some(err) = s.config_error() {
+            return Err(err.clone());
         }
         if s.running {
             return Err(Error::AlreadyRunning { name: name() });
@@ -1164,13 +1167,13 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         if s.single_shot && s.run_id > 0 {
             return Err(Error::Restart { name: name() });
         }
-        if let Some(c) = &s.coordination
+        if let Some(c) = s.coordination()
             && c.coordinator.is_none()
         {
             return Err(Error::invalid(format_args!(
                 "timer `{}` is coordinated but no coordinator is configured: give one with \
                  `TimerBuilder::coordinator` or `periodic::configure().coordinator(…)`",
-                core.config.name
+                core.config.name()
             )));
         }
         let Some(target) = s.target.take() else {
@@ -1185,7 +1188,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         let run = Run {
             core: core.clone(),
             target: Some(target),
-            cancel_on: s.cancel_on.take(),
+            cancel_on: s.take_cancel_on(),
         };
         drop(s);
         drop(runtime.spawn(run.run()));
@@ -1361,12 +1364,12 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         let core = self.core();
         if !s.running || s.stop.is_some() {
             return Err(Error::NotRunning {
-                name: core.config.name.clone(),
+                name: core.config.name().clone(),
             });
         }
         if core.on_own_task(s) {
             return Err(Error::Reentrant {
-                name: core.config.name.clone(),
+                name: core.config.name().clone(),
             });
         }
         Ok(())
@@ -1375,7 +1378,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
     fn received(&self, r: Result<Result<T, Error>, oneshot::error::RecvError>) -> Result<T, Error> {
         r.unwrap_or_else(|_| {
             Err(Error::Stopped {
-                name: self.core().config.name.clone(),
+                name: self.core().config.name().clone(),
             })
         })
     }
@@ -1572,7 +1575,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         let core = self.core();
         let mut s = core.lock();
         s.period = period;
-        s.config_error = None;
+        s.clear_config_error();
         s.period_changed = true;
         core.signal(s);
         Ok(())
@@ -1600,13 +1603,13 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         let mut s = self.core().lock();
         if s.running {
             return Err(Error::AlreadyRunning {
-                name: self.core().config.name.clone(),
+                name: self.core().config.name().clone(),
             });
         }
-        if s.coordination.is_some() && mode != Mode::FixedRate {
+        if s.coordination().is_some() && mode != Mode::FixedRate {
             return Err(Error::invalid(format_args!(
                 "timer `{}` is coordinated and needs `Mode::FixedRate`: its slots lie on a fixed grid",
-                self.core().config.name
+                self.core().config.name()
             )));
         }
         s.mode = mode;
@@ -1703,7 +1706,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
             Ok(outcome) => outcome,
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(Error::Timeout(timeout)),
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(Error::Stopped {
-                name: core.config.name.clone(),
+                name: core.config.name().clone(),
             }),
         }
     }
@@ -1722,7 +1725,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
             return Ok(());
         };
         Err(Error::Blocking {
-            name: self.core().config.name.clone(),
+            name: self.core().config.name().clone(),
             reason,
         })
     }
@@ -1741,7 +1744,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
     /// # Ok::<(), periodic::Error>(())
     /// ```
     pub fn name(&self) -> &str {
-        &self.core().config.name
+        self.core().config.name()
     }
 
     /// The current period (as last set by [`set_period`](Self::set_period)).
@@ -1951,7 +1954,7 @@ impl<T> fmt::Debug for Timer<T> {
         let core = &self.core;
         let s = core.lock();
         f.debug_struct("Timer")
-            .field("name", &core.config.name)
+            .field("name", core.config.name())
             .field("period", &s.period)
             .field("mode", &s.mode)
             .field("hit_count", &s.stats.hits)
@@ -1995,7 +1998,7 @@ enum Condition {
 impl<T> fmt::Debug for Wait<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Wait")
-            .field("timer", &self.core.config.name)
+            .field("timer", &self.core.config.name())
             .field("condition", &self.condition)
             .field("timeout", &self.timeout)
             .finish()
@@ -2085,7 +2088,7 @@ impl<T: Clone + Send + Sync + 'static> Wait<T> {
             condition,
             timeout,
         } = self;
-        let name = || core.config.name.clone();
+        let name = || core.config.name().clone();
         let (goal, errors, run, running) = {
             let s = core.lock();
             let goal = condition.map(|c| match c {
@@ -2190,15 +2193,13 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
     /// assert!(!Timer::new(Duration::from_secs(1), || ()).is_coordinated());
     /// ```
     pub fn is_coordinated(&self) -> bool {
-        self.core().lock().coordination.is_some()
+        self.core().lock().coordination().is_some()
     }
 
     /// Whether the timer is coordinated and has its coordinator.
     pub(crate) fn has_coordinator(&self) -> bool {
         let s = self.core().lock();
-        s.coordination
-            .as_ref()
-            .is_some_and(|c| c.coordinator.is_some())
+        s.coordination().is_some_and(|c| c.coordinator.is_some())
     }
 
     /// Gives a coordinated timer the coordinator of the `run_all` that starts it
@@ -2210,14 +2211,15 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         unreachable: Option<Unreachable>,
     ) -> bool {
         let mut s = self.core().lock();
-        let Some(c) = &s.coordination else {
+        let Some(c) = s.coordination() else {
             return false;
         };
-        s.coordination = Some(Arc::new(Coordination {
+        let coordination = Arc::new(Coordination {
             coordinator: Some(coordinator.clone()),
             offset: c.offset,
             unreachable: unreachable.unwrap_or(c.unreachable),
-        }));
+        });
+        s.set_coordination(coordination);
         true
     }
 }
