@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::mem;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::Waker;
 use std::time::Duration;
@@ -60,17 +60,21 @@ impl Extras {
     }
 }
 
+/// Numbers the unnamed timers, in the order they are built.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
 impl Config {
-    /// `name`, or for an unnamed timer its number `id`.
+    /// A timer named `name`, or for an unnamed one the next number: its name `timer-{id}` is
+    /// made when first needed.
     pub(crate) fn new(
-        name: Result<Arc<str>, u64>,
+        name: Option<Arc<str>>,
         initial_delay: Duration,
         on_error: OnError,
         extras: Extras,
     ) -> Self {
         let (name, id) = match name {
-            Ok(name) => (OnceLock::from(name), 0),
-            Err(id) => (OnceLock::new(), id),
+            Some(name) => (OnceLock::from(name), 0),
+            None => (OnceLock::new(), NEXT_ID.fetch_add(1, Ordering::Relaxed)),
         };
         Config {
             name,
@@ -84,7 +88,7 @@ impl Config {
     /// The timer's name.
     pub(crate) fn name(&self) -> &Arc<str> {
         self.name
-            .get_or_init(|| crate::timer::default_name(self.id))
+            .get_or_init(|| Arc::from(format!("timer-{}", self.id)))
     }
 
     pub(crate) fn jitter(&self) -> f64 {
@@ -580,5 +584,28 @@ struct Listening<'a>(&'a AtomicU32);
 impl Drop for Listening<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unnamed_timers_are_numbered_in_build_order_and_named_on_first_use() {
+        let config = |name: Option<&str>| {
+            Config::new(
+                name.map(Arc::from),
+                Duration::ZERO,
+                OnError::Continue,
+                Extras::default(),
+            )
+        };
+        let (a, named, b) = (config(None), config(Some("db")), config(None));
+        assert!(a.name.get().is_none(), "made before it is needed");
+        let number = |c: &Config| -> u64 { c.name()["timer-".len()..].parse().unwrap() };
+        assert!(a.name().starts_with("timer-") && b.name().starts_with("timer-"));
+        assert!(number(&b) > number(&a));
+        assert_eq!(&**named.name(), "db");
     }
 }

@@ -4,7 +4,6 @@ use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -295,8 +294,6 @@ pub enum StopReason {
     /// ```
     RuntimeShutdown,
 }
-
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Configures a [`Timer`]. Made by [`Timer::builder`].
 ///
@@ -954,10 +951,6 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
     }
 
     fn assemble(self, config_error: Option<Error>) -> Timer<T> {
-        // An unnamed timer takes its number now and makes its name when first needed.
-        let name = self
-            .name
-            .ok_or_else(|| NEXT_ID.fetch_add(1, Ordering::Relaxed));
         let extras = Extras {
             jitter: self.jitter,
             timeout: self.timeout,
@@ -966,7 +959,7 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
             on_stop: self.on_stop,
             precheck: self.precheck,
         };
-        let config = Config::new(name, self.initial_delay, self.on_error, extras);
+        let config = Config::new(self.name, self.initial_delay, self.on_error, extras);
         let single_shot = self.cancel_on.is_some();
         let state = State {
             period: self.period,
@@ -997,30 +990,6 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
             core: Arc::new(Core::new(config, state)),
         }
     }
-}
-
-/// `timer-{id}`, written without the formatting machinery and its intermediate `String`:
-/// starting a million unnamed timers should not pay for `format!` a million times.
-pub(crate) fn default_name(id: u64) -> Arc<str> {
-    const PREFIX: &[u8] = b"timer-";
-    let mut buf = [0u8; PREFIX.len() + 20];
-    buf[..PREFIX.len()].copy_from_slice(PREFIX);
-    let mut digits = [0u8; 20];
-    let mut n = id;
-    let mut len = 0;
-    loop {
-        digits[len] = b'0' + (n % 10) as u8;
-        len += 1;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for (i, d) in digits[..len].iter().rev().enumerate() {
-        buf[PREFIX.len() + i] = *d;
-    }
-    let name = std::str::from_utf8(&buf[..PREFIX.len() + len]).expect("ASCII digits");
-    Arc::from(name)
 }
 
 fn validate_period(period: Duration) -> Result<(), Error> {
@@ -2221,19 +2190,5 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         });
         s.set_coordination(coordination);
         true
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn default_names_count_in_decimal() {
-        assert_eq!(&*super::default_name(0), "timer-0");
-        assert_eq!(&*super::default_name(7), "timer-7");
-        assert_eq!(&*super::default_name(1_234_567), "timer-1234567");
-        assert_eq!(
-            &*super::default_name(u64::MAX),
-            "timer-18446744073709551615"
-        );
     }
 }
