@@ -243,6 +243,7 @@ pub(crate) struct State<T> {
 }
 
 /// The parts of a timer's state that few timers use: out of line in [`State`].
+#[derive(Default)]
 pub(crate) struct Rare {
     /// Why `start` must fail (a `Timer::new` with a zero period).
     config_error: Option<Error>,
@@ -306,14 +307,7 @@ impl<T> State<T> {
 
     /// Replaces the coordination of a coordinated timer.
     pub(crate) fn set_coordination(&mut self, coordination: Arc<Coordination>) {
-        let rare = self.rare.get_or_insert_with(|| {
-            Box::new(Rare {
-                config_error: None,
-                cancel_on: None,
-                coordination: None,
-            })
-        });
-        rare.coordination = Some(coordination);
+        self.rare.get_or_insert_with(Box::default).coordination = Some(coordination);
     }
 
     /// The waiters, allocated on first use.
