@@ -667,23 +667,14 @@ async fn forward(
         if !may_forward(&mut mode).await {
             return;
         }
-        let written = if upward {
-            tokio::select! {
-                written = write_all_to(&mut server_write, &to_server[..n]) => written,
-                () = until_cut(&mut mode) => return,
-            }
+        let (to, bytes) = if upward {
+            (&mut server_write, &to_server[..n])
         } else {
-            tokio::select! {
-                written = write_all_to(&mut client_write, &to_client[..n]) => written,
-                () = until_cut(&mut mode) => return,
-            }
+            (&mut client_write, &to_client[..n])
         };
-        if written.is_err() {
-            return;
+        tokio::select! {
+            written = to.write_all(bytes) => if written.is_err() { return },
+            () = until_cut(&mut mode) => return,
         }
     }
-}
-
-async fn write_all_to(to: &mut tokio::net::tcp::OwnedWriteHalf, bytes: &[u8]) -> io::Result<()> {
-    to.write_all(bytes).await
 }
