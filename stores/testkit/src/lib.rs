@@ -361,14 +361,7 @@ impl Proxy {
         let server = server_address(url).ok_or_else(|| {
             io::Error::new(io::ErrorKind::InvalidInput, format!("no server in {url:?}"))
         })?;
-        let upstream = match server.parse::<SocketAddr>() {
-            Ok(addr) => addr,
-            Err(_) => tokio::net::lookup_host(server.as_str())
-                .await?
-                .next()
-                .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, server.clone()))?,
-        };
-        let proxy = Proxy::start(upstream).await?;
+        let proxy = Proxy::start(server.as_str()).await?;
         let url = with_address(url, proxy.addr());
         Ok((proxy, url))
     }
