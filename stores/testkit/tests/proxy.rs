@@ -27,6 +27,15 @@ async fn echo_server() -> std::net::SocketAddr {
     addr
 }
 
+/// A proxy in front of an echo server, and a client connected through it that has had an
+/// answer.
+async fn connected_proxy() -> (Proxy, TcpStream) {
+    let proxy = Proxy::start(echo_server().await).await.unwrap();
+    let mut client = TcpStream::connect(proxy.addr()).await.unwrap();
+    round_trip(&mut client, b"x").await;
+    (proxy, client)
+}
+
 async fn round_trip(client: &mut TcpStream, message: &[u8]) {
     client.write_all(message).await.unwrap();
     let mut reply = vec![0; message.len()];
@@ -34,6 +43,13 @@ async fn round_trip(client: &mut TcpStream, message: &[u8]) {
         .await
         .unwrap();
     assert_eq!(reply, message);
+}
+
+/// The client's connection is closed: a read ends (or fails) within the bound.
+async fn assert_closed(client: &mut TcpStream) {
+    let mut buf = [0; 1];
+    let read = within(BOUND, "the closed read", client.read(&mut buf)).await;
+    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
 }
 
 #[tokio::test]
@@ -49,11 +65,8 @@ async fn cut_closes_and_refuses_then_resume_accepts_again_on_the_same_address() 
 
         within(BOUND, "the cut", proxy.cut()).await;
         assert_eq!(proxy.open_connections(), 0);
-        let mut buf = [0; 1];
-        for client in [&mut a, &mut b] {
-            let read = within(BOUND, "the closed read", client.read(&mut buf)).await;
-            assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
-        }
+        assert_closed(&mut a).await;
+        assert_closed(&mut b).await;
         let refused = TcpStream::connect(addr).await;
         assert!(refused.is_err(), "a new connection is refused during a cut");
 
@@ -65,10 +78,7 @@ async fn cut_closes_and_refuses_then_resume_accepts_again_on_the_same_address() 
 
 #[tokio::test]
 async fn stall_holds_bytes_until_resume() {
-    let proxy = Proxy::start(echo_server().await).await.unwrap();
-    let mut client = TcpStream::connect(proxy.addr()).await.unwrap();
-    round_trip(&mut client, b"before").await;
-
+    let (proxy, mut client) = connected_proxy().await;
     proxy.stall().await;
     client.write_all(b"held").await.unwrap();
     let mut reply = [0; 4];
@@ -86,15 +96,11 @@ async fn stall_holds_bytes_until_resume() {
 
 #[tokio::test]
 async fn a_cut_during_a_stall_closes_the_stalled_connections() {
-    let proxy = Proxy::start(echo_server().await).await.unwrap();
-    let mut client = TcpStream::connect(proxy.addr()).await.unwrap();
-    round_trip(&mut client, b"x").await;
+    let (proxy, mut client) = connected_proxy().await;
     proxy.stall().await;
     client.write_all(b"y").await.unwrap();
     within(BOUND, "the cut", proxy.cut()).await;
-    let mut buf = [0; 1];
-    let read = within(BOUND, "the closed read", client.read(&mut buf)).await;
-    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+    assert_closed(&mut client).await;
     proxy.resume().await;
     let mut again = TcpStream::connect(proxy.addr()).await.unwrap();
     round_trip(&mut again, b"z").await;
@@ -102,11 +108,7 @@ async fn a_cut_during_a_stall_closes_the_stalled_connections() {
 
 #[tokio::test]
 async fn dropping_the_proxy_closes_its_connections() {
-    let proxy = Proxy::start(echo_server().await).await.unwrap();
-    let mut client = TcpStream::connect(proxy.addr()).await.unwrap();
-    round_trip(&mut client, b"x").await;
+    let (proxy, mut client) = connected_proxy().await;
     drop(proxy);
-    let mut buf = [0; 1];
-    let read = within(BOUND, "the closed read", client.read(&mut buf)).await;
-    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+    assert_closed(&mut client).await;
 }
