@@ -9,98 +9,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use common::{secs, within};
+use common::{Failing, Replica, StoreLog, secs, within};
 use periodic::{
     BoxError, BoxFuture, Coordinator, Error, InMemoryCoordinator, Mode, RunOutcome, RunRecord,
     Slot, Timer, Unreachable,
 };
 use tokio::time::Instant;
-
-/// What a replica saw of its store: every claim it won, with the instant it asked, and every
-/// record it wrote.
-#[derive(Default)]
-struct Log {
-    won: Vec<(u32, u64, Instant)>,
-    lost: Vec<(u32, u64)>,
-    records: Vec<(u64, RunOutcome)>,
-}
-
-/// One replica's view of a shared store: an [`InMemoryCoordinator`] plus a log, and a switch
-/// that makes the store unreachable for a range of slots (`Err`) or never answer.
-#[derive(Clone)]
-struct Replica {
-    id: u32,
-    store: InMemoryCoordinator,
-    log: Arc<Mutex<Log>>,
-    fail: Arc<Mutex<Option<Outage>>>,
-}
-
-/// Slots for which the store fails, and how.
-type Outage = (std::ops::Range<u64>, Failing);
-
-#[derive(Clone, Copy)]
-enum Failing {
-    Refuse,
-    Hang,
-}
-
-impl Replica {
-    fn new(id: u32, store: &InMemoryCoordinator, log: &Arc<Mutex<Log>>) -> Self {
-        Replica {
-            id,
-            store: store.clone(),
-            log: log.clone(),
-            fail: Arc::default(),
-        }
-    }
-
-    fn failing(self, slots: std::ops::Range<u64>, how: Failing) -> Self {
-        *self.fail.lock().unwrap() = Some((slots, how));
-        self
-    }
-}
-
-impl Coordinator for Replica {
-    fn owner(&self) -> &str {
-        self.store.owner()
-    }
-    fn prepare(&self) -> BoxFuture<'_, Result<(), BoxError>> {
-        self.store.prepare()
-    }
-    fn claim<'a>(&'a self, slot: &'a Slot) -> BoxFuture<'a, Result<bool, BoxError>> {
-        let fail = self.fail.lock().unwrap().clone();
-        if let Some((range, how)) = fail
-            && range.contains(&slot.index)
-        {
-            return match how {
-                Failing::Refuse => Box::pin(async { Err("connection refused".into()) }),
-                Failing::Hang => Box::pin(std::future::pending()),
-            };
-        }
-        Box::pin(async move {
-            let won = self.store.claim(slot).await?;
-            let mut log = self.log.lock().unwrap();
-            if won {
-                log.won.push((self.id, slot.index, Instant::now()));
-            } else {
-                log.lost.push((self.id, slot.index));
-            }
-            Ok(won)
-        })
-    }
-    fn record<'a>(
-        &'a self,
-        slot: &'a Slot,
-        run: &'a RunRecord,
-    ) -> BoxFuture<'a, Result<(), BoxError>> {
-        self.log
-            .lock()
-            .unwrap()
-            .records
-            .push((slot.index, run.outcome.clone()));
-        Box::pin(async { Ok(()) })
-    }
-}
 
 fn coordinated<T: Clone + Send + Sync + 'static, M>(
     name: &str,
@@ -129,7 +43,7 @@ fn wall_secs() -> f64 {
 #[tokio::test(start_paused = true)]
 async fn three_replicas_run_every_slot_exactly_once() {
     let store = InMemoryCoordinator::new("shared");
-    let log = Arc::new(Mutex::new(Log::default()));
+    let log = Arc::new(Mutex::new(StoreLog::default()));
     let runs: Vec<Arc<AtomicU32>> = (0..3).map(|_| Arc::default()).collect();
     let timers: Vec<_> = (0..3u32)
         .map(|id| {
@@ -177,7 +91,7 @@ async fn three_replicas_run_every_slot_exactly_once() {
 #[tokio::test(start_paused = true)]
 async fn slots_lie_on_the_epoch_grid_shifted_by_the_offset() {
     let store = InMemoryCoordinator::new("a");
-    let log = Arc::new(Mutex::new(Log::default()));
+    let log = Arc::new(Mutex::new(StoreLog::default()));
     let timer = Timer::builder(secs(10), || ())
         .name("report")
         .mode(Mode::FixedRate)
@@ -210,7 +124,7 @@ async fn slots_lie_on_the_epoch_grid_shifted_by_the_offset() {
 #[tokio::test(start_paused = true)]
 async fn an_unreachable_store_skips_its_slots_and_the_timer_resumes() {
     let store = InMemoryCoordinator::new("a");
-    let log = Arc::new(Mutex::new(Log::default()));
+    let log = Arc::new(Mutex::new(StoreLog::default()));
     let now = wall_secs() as u64;
     // The store refuses the slots due in 5..8 s from now.
     let refused = now + 5..now + 8;
@@ -238,7 +152,7 @@ async fn an_unreachable_store_skips_its_slots_and_the_timer_resumes() {
 #[tokio::test(start_paused = true)]
 async fn run_anyway_runs_the_slots_the_store_cannot_be_asked_about() {
     let store = InMemoryCoordinator::new("a");
-    let log = Arc::new(Mutex::new(Log::default()));
+    let log = Arc::new(Mutex::new(StoreLog::default()));
     let now = wall_secs() as u64;
     let refused = now + 3..now + 5;
     let replica = Replica::new(0, &store, &log).failing(refused, Failing::Refuse);
@@ -262,7 +176,7 @@ async fn run_anyway_runs_the_slots_the_store_cannot_be_asked_about() {
 #[tokio::test(start_paused = true)]
 async fn a_claim_that_never_answers_times_out_and_the_slot_is_skipped() {
     let store = InMemoryCoordinator::new("a");
-    let log = Arc::new(Mutex::new(Log::default()));
+    let log = Arc::new(Mutex::new(StoreLog::default()));
     let period = secs(4);
     // Slot indexes count periods of 4 s since the epoch: the third slot from now hangs.
     let next = wall_secs() as u64 / 4 + 1;
@@ -285,7 +199,7 @@ async fn a_claim_that_never_answers_times_out_and_the_slot_is_skipped() {
 #[tokio::test(start_paused = true)]
 async fn cancel_during_a_hung_claim_returns_at_once() {
     let store = InMemoryCoordinator::new("a");
-    let log = Arc::new(Mutex::new(Log::default()));
+    let log = Arc::new(Mutex::new(StoreLog::default()));
     let replica = Replica::new(0, &store, &log).failing(0..u64::MAX, Failing::Hang);
     let timer = coordinated("stuck", secs(60), replica, || ());
     timer.start().unwrap();
@@ -301,7 +215,7 @@ async fn cancel_during_a_hung_claim_returns_at_once() {
 #[tokio::test(start_paused = true)]
 async fn failed_runs_are_recorded_as_failed() {
     let store = InMemoryCoordinator::new("a");
-    let log = Arc::new(Mutex::new(Log::default()));
+    let log = Arc::new(Mutex::new(StoreLog::default()));
     let timer: Timer<u8> = coordinated(
         "fails",
         secs(1),
@@ -323,7 +237,7 @@ async fn failed_runs_are_recorded_as_failed() {
 #[tokio::test(start_paused = true)]
 async fn a_trigger_runs_at_once_without_a_claim() {
     let store = InMemoryCoordinator::new("a");
-    let log = Arc::new(Mutex::new(Log::default()));
+    let log = Arc::new(Mutex::new(StoreLog::default()));
     let timer = coordinated("manual", secs(3600), Replica::new(0, &store, &log), || 7);
     timer.start().unwrap();
     let before = Instant::now();
@@ -339,7 +253,7 @@ async fn a_trigger_runs_at_once_without_a_claim() {
 #[tokio::test(start_paused = true)]
 async fn a_replica_that_falls_behind_skips_the_passed_slots() {
     let store = InMemoryCoordinator::new("a");
-    let log = Arc::new(Mutex::new(Log::default()));
+    let log = Arc::new(Mutex::new(StoreLog::default()));
     let slow = Arc::new(AtomicU32::new(0));
     let calls = slow.clone();
     // The first run takes 3.5 periods: the slots that passed meanwhile are not run late.

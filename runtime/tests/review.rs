@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use common::{Calls, ms, secs, within};
+use common::{Calls, Failing, Replica, ms, secs, within};
 use periodic::{
     BoxError, BoxFuture, Coordinator, Error, InMemoryCoordinator, Mode, RunRecord, Slot,
     StopReason, Timer, Unreachable,
@@ -78,54 +78,6 @@ async fn align(period: u64, after: Duration) -> u64 {
     let to_next = period as f64 - (w % period as f64);
     sleep(Duration::from_secs_f64(to_next) + after).await;
     (wall_secs() / period as f64).floor() as u64 + 1
-}
-
-/// A store that logs every claim it is asked (slot index, instant) and can refuse them all.
-#[derive(Clone)]
-struct Probe {
-    store: InMemoryCoordinator,
-    asked: Arc<Mutex<Vec<(u64, Instant)>>>,
-    refuse: bool,
-}
-
-impl Probe {
-    fn new(refuse: bool) -> Self {
-        Probe {
-            store: InMemoryCoordinator::new("probe"),
-            asked: Arc::default(),
-            refuse,
-        }
-    }
-
-    fn asked(&self) -> Vec<u64> {
-        self.asked.lock().unwrap().iter().map(|a| a.0).collect()
-    }
-}
-
-impl Coordinator for Probe {
-    fn owner(&self) -> &str {
-        self.store.owner()
-    }
-    fn prepare(&self) -> BoxFuture<'_, Result<(), BoxError>> {
-        Box::pin(async { Ok(()) })
-    }
-    fn claim<'a>(&'a self, slot: &'a Slot) -> BoxFuture<'a, Result<bool, BoxError>> {
-        self.asked
-            .lock()
-            .unwrap()
-            .push((slot.index, Instant::now()));
-        if self.refuse {
-            return Box::pin(async { Err("connection refused".into()) });
-        }
-        self.store.claim(slot)
-    }
-    fn record<'a>(
-        &'a self,
-        _slot: &'a Slot,
-        _run: &'a RunRecord,
-    ) -> BoxFuture<'a, Result<(), BoxError>> {
-        Box::pin(async { Ok(()) })
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -206,7 +158,7 @@ async fn set_period_and_trigger_during_a_tick_keep_the_new_period() {
 async fn a_slot_due_during_a_triggered_tick_is_not_run_late() {
     install_wall_clock();
     let k = align(10, ms(500)).await; // 0.5 s past a boundary: slot k is due in 9.5 s
-    let probe = Probe::new(false);
+    let probe = Replica::alone();
     let calls = Arc::new(AtomicU32::new(0));
     let counter = calls.clone();
     let timer = Timer::builder(secs(10), move || {
@@ -229,11 +181,10 @@ async fn a_slot_due_during_a_triggered_tick_is_not_run_late() {
     within(timer.join()).await.unwrap();
     timer.cancel().await;
     let asked: Vec<(u64, Duration)> = probe
+        .log()
         .asked
-        .lock()
-        .unwrap()
         .iter()
-        .map(|&(i, at)| (i, at.saturating_duration_since(trigger_ended)))
+        .map(|&(_, i, at)| (i, at.saturating_duration_since(trigger_ended)))
         .collect();
     assert_eq!(
         asked.first().map(|a| a.0),
@@ -250,7 +201,7 @@ async fn a_slot_due_during_a_triggered_tick_is_not_run_late() {
 #[tokio::test(start_paused = true)]
 async fn coordinated_set_period_before_the_first_tick_keeps_the_initial_delay() {
     install_wall_clock();
-    let probe = Probe::new(false);
+    let probe = Replica::alone();
     let timer = Timer::builder(secs(10), || ())
         .name("delayed")
         .mode(Mode::FixedRate)
@@ -280,7 +231,7 @@ async fn coordinated_set_period_before_the_first_tick_keeps_the_initial_delay() 
 async fn set_period_after_the_clock_went_back_does_not_rerun_the_slot() {
     install_wall_clock();
     let k = align(10, ms(500)).await;
-    let probe = Probe::new(true);
+    let probe = Replica::alone().failing(0..u64::MAX, Failing::Refuse);
     let timer = Timer::builder(secs(10), || ())
         .name("set-back")
         .mode(Mode::FixedRate)
@@ -462,7 +413,7 @@ async fn a_trigger_during_a_coordinated_claim_causes_exactly_one_more_call() {
     install_wall_clock();
 
     #[derive(Clone)]
-    struct Slow(Probe);
+    struct Slow(Replica);
     impl Coordinator for Slow {
         fn owner(&self) -> &str {
             self.0.owner()
@@ -486,7 +437,7 @@ async fn a_trigger_during_a_coordinated_claim_causes_exactly_one_more_call() {
     }
 
     let k = align(10, ms(500)).await;
-    let probe = Probe::new(false);
+    let probe = Replica::alone();
     let calls = Calls::default();
     let c = calls.clone();
     let timer = Timer::builder(secs(10), move || c.record())
@@ -513,7 +464,7 @@ async fn a_trigger_during_a_coordinated_claim_causes_exactly_one_more_call() {
 async fn a_wall_clock_set_back_does_not_rerun_a_slot() {
     install_wall_clock();
     let k = align(10, ms(500)).await;
-    let probe = Probe::new(false);
+    let probe = Replica::alone();
     let timer = Timer::builder(secs(10), || ())
         .name("back")
         .mode(Mode::FixedRate)
@@ -609,7 +560,7 @@ fn a_runtime_shut_down_during_a_claim_ends_the_run() {
 async fn a_replica_that_wakes_late_claims_only_the_current_slot() {
     install_wall_clock();
     let k = align(10, ms(500)).await;
-    let probe = Probe::new(false);
+    let probe = Replica::alone();
     let timer = Timer::builder(secs(10), || ())
         .name("late")
         .mode(Mode::FixedRate)

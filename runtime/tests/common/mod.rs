@@ -2,13 +2,15 @@
 #![allow(dead_code)]
 
 use std::future::IntoFuture;
-use std::sync::{Arc, Mutex};
+use std::ops::Range;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread;
 use std::time::Duration;
 
-use std::sync::mpsc;
-use std::thread;
-
-use periodic::Timer;
+use periodic::{
+    BoxError, BoxFuture, Coordinator, InMemoryCoordinator, RunOutcome, RunRecord, Slot, Timer,
+};
 use tokio::runtime::{Builder, Handle};
 use tokio::time::{Instant, timeout};
 
@@ -135,5 +137,107 @@ impl Background {
 impl Drop for Background {
     fn drop(&mut self) {
         self.stop_and_join();
+    }
+}
+
+/// What the replicas sharing a store saw of it.
+#[derive(Default)]
+pub(crate) struct StoreLog {
+    /// Every claim asked, answered or not: (replica, slot index, instant asked).
+    pub(crate) asked: Vec<(u32, u64, Instant)>,
+    /// Every claim won: (replica, slot index, instant answered).
+    pub(crate) won: Vec<(u32, u64, Instant)>,
+    /// Every claim lost: (replica, slot index).
+    pub(crate) lost: Vec<(u32, u64)>,
+    /// Every run recorded: (slot index, outcome).
+    pub(crate) records: Vec<(u64, RunOutcome)>,
+}
+
+/// How a [`Replica`]'s store fails the claims of its outage.
+#[derive(Clone, Copy)]
+pub(crate) enum Failing {
+    /// The claim fails at once (`Err`).
+    Refuse,
+    /// The claim never answers.
+    Hang,
+}
+
+/// One replica's view of a store shared with others: an [`InMemoryCoordinator`] that logs
+/// every claim and record into a [`StoreLog`], and that fails the claims of a range of slots.
+#[derive(Clone)]
+pub(crate) struct Replica {
+    id: u32,
+    store: InMemoryCoordinator,
+    log: Arc<Mutex<StoreLog>>,
+    outage: Option<(Range<u64>, Failing)>,
+}
+
+impl Replica {
+    /// Replica `id` of the fleet that shares `store` and `log`.
+    pub(crate) fn new(id: u32, store: &InMemoryCoordinator, log: &Arc<Mutex<StoreLog>>) -> Self {
+        Replica {
+            id,
+            store: store.clone(),
+            log: log.clone(),
+            outage: None,
+        }
+    }
+
+    /// The only replica of a store of its own.
+    pub(crate) fn alone() -> Self {
+        Replica::new(0, &InMemoryCoordinator::new("alone"), &Arc::default())
+    }
+
+    /// The store fails, `how`, the claims of `slots`.
+    pub(crate) fn failing(mut self, slots: Range<u64>, how: Failing) -> Self {
+        self.outage = Some((slots, how));
+        self
+    }
+
+    pub(crate) fn log(&self) -> MutexGuard<'_, StoreLog> {
+        self.log.lock().unwrap()
+    }
+
+    /// The indexes of the slots asked, in the order asked.
+    pub(crate) fn asked(&self) -> Vec<u64> {
+        self.log().asked.iter().map(|a| a.1).collect()
+    }
+}
+
+impl Coordinator for Replica {
+    fn owner(&self) -> &str {
+        self.store.owner()
+    }
+    fn prepare(&self) -> BoxFuture<'_, Result<(), BoxError>> {
+        self.store.prepare()
+    }
+    fn claim<'a>(&'a self, slot: &'a Slot) -> BoxFuture<'a, Result<bool, BoxError>> {
+        self.log().asked.push((self.id, slot.index, Instant::now()));
+        if let Some((range, how)) = &self.outage
+            && range.contains(&slot.index)
+        {
+            return match how {
+                Failing::Refuse => Box::pin(async { Err("connection refused".into()) }),
+                Failing::Hang => Box::pin(std::future::pending()),
+            };
+        }
+        Box::pin(async move {
+            let won = self.store.claim(slot).await?;
+            let mut log = self.log();
+            if won {
+                log.won.push((self.id, slot.index, Instant::now()));
+            } else {
+                log.lost.push((self.id, slot.index));
+            }
+            Ok(won)
+        })
+    }
+    fn record<'a>(
+        &'a self,
+        slot: &'a Slot,
+        run: &'a RunRecord,
+    ) -> BoxFuture<'a, Result<(), BoxError>> {
+        self.log().records.push((slot.index, run.outcome.clone()));
+        self.store.record(slot, run)
     }
 }
