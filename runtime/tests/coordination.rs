@@ -9,26 +9,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use common::{Failing, Replica, StoreLog, secs, within};
+use common::{Failing, Replica, StoreLog, coordinated, secs, within};
 use periodic::{
     BoxError, BoxFuture, Coordinator, Error, InMemoryCoordinator, Mode, RunOutcome, RunRecord,
     Slot, Timer, Unreachable,
 };
 use tokio::time::Instant;
-
-fn coordinated<T: Clone + Send + Sync + 'static, M>(
-    name: &str,
-    period: Duration,
-    replica: Replica,
-    target: impl periodic::IntoTarget<T, M>,
-) -> Timer<T> {
-    Timer::builder(period, target)
-        .name(name)
-        .mode(Mode::FixedRate)
-        .coordinator(replica)
-        .build()
-        .expect("a valid coordinated timer")
-}
 
 /// Wall-clock seconds since the epoch as the engine sees them: the system clock moved by as
 /// much as tokio's paused clock has run ahead of the real one.

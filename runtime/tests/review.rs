@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use common::{Calls, Failing, Replica, ms, secs, within};
+use common::{Calls, Failing, Replica, coordinated, ms, secs, within};
 use periodic::{
     BoxError, BoxFuture, Coordinator, Error, InMemoryCoordinator, Mode, RunRecord, Slot,
     StopReason, Timer, Unreachable,
@@ -161,19 +161,14 @@ async fn a_slot_due_during_a_triggered_tick_is_not_run_late() {
     let probe = Replica::alone();
     let calls = Arc::new(AtomicU32::new(0));
     let counter = calls.clone();
-    let timer = Timer::builder(secs(10), move || {
+    let timer = coordinated("trigger-overrun", secs(10), probe.clone(), move || {
         let n = counter.fetch_add(1, Ordering::SeqCst);
         async move {
             if n == 0 {
                 sleep(secs(3)).await; // the triggered call: 1 s before slot k to 2 s after it
             }
         }
-    })
-    .name("trigger-overrun")
-    .mode(Mode::FixedRate)
-    .coordinator(probe.clone())
-    .build()
-    .unwrap();
+    });
     timer.start().unwrap();
     sleep(ms(8500)).await;
     within(timer.trigger()).await.unwrap();
@@ -266,14 +261,9 @@ async fn after_a_period_increase_each_slot_still_runs_once() {
     let timers: Vec<Timer<()>> = (0..2)
         .map(|_| {
             let runs = runs.clone();
-            Timer::builder(secs(1), move || {
+            coordinated("grow", secs(1), store.clone(), move || {
                 runs.fetch_add(1, Ordering::SeqCst);
             })
-            .name("grow")
-            .mode(Mode::FixedRate)
-            .coordinator(store.clone())
-            .build()
-            .unwrap()
         })
         .collect();
     for t in &timers {
@@ -440,12 +430,9 @@ async fn a_trigger_during_a_coordinated_claim_causes_exactly_one_more_call() {
     let probe = Replica::alone();
     let calls = Calls::default();
     let c = calls.clone();
-    let timer = Timer::builder(secs(10), move || c.record())
-        .name("slow-claim")
-        .mode(Mode::FixedRate)
-        .coordinator(Slow(probe.clone()))
-        .build()
-        .unwrap();
+    let timer = coordinated("slow-claim", secs(10), Slow(probe.clone()), move || {
+        c.record()
+    });
     timer.start().unwrap();
     sleep(ms(10_500)).await; // 1 s into the claim of slot k
     let t0 = Instant::now();
@@ -465,12 +452,7 @@ async fn a_wall_clock_set_back_does_not_rerun_a_slot() {
     install_wall_clock();
     let k = align(10, ms(500)).await;
     let probe = Replica::alone();
-    let timer = Timer::builder(secs(10), || ())
-        .name("back")
-        .mode(Mode::FixedRate)
-        .coordinator(probe.clone())
-        .build()
-        .unwrap();
+    let timer = coordinated("back", secs(10), probe.clone(), || ());
     timer.start().unwrap();
     within(timer.join()).await.unwrap();
     let ran_k = Instant::now();
@@ -561,12 +543,7 @@ async fn a_replica_that_wakes_late_claims_only_the_current_slot() {
     install_wall_clock();
     let k = align(10, ms(500)).await;
     let probe = Replica::alone();
-    let timer = Timer::builder(secs(10), || ())
-        .name("late")
-        .mode(Mode::FixedRate)
-        .coordinator(probe.clone())
-        .build()
-        .unwrap();
+    let timer = coordinated("late", secs(10), probe.clone(), || ());
     timer.start().unwrap();
     within(timer.join()).await.unwrap();
     let ran_k = Instant::now();

@@ -9,7 +9,8 @@ use std::thread;
 use std::time::Duration;
 
 use periodic::{
-    BoxError, BoxFuture, Coordinator, InMemoryCoordinator, RunOutcome, RunRecord, Slot, Timer,
+    BoxError, BoxFuture, Coordinator, InMemoryCoordinator, IntoTarget, Mode, RunOutcome, RunRecord,
+    Slot, Timer,
 };
 use tokio::runtime::{Builder, Handle};
 use tokio::time::{Instant, timeout};
@@ -202,6 +203,21 @@ impl Replica {
     pub(crate) fn asked(&self) -> Vec<u64> {
         self.log().asked.iter().map(|a| a.1).collect()
     }
+}
+
+/// A fixed-rate timer named `name` that claims each slot from `store`.
+pub(crate) fn coordinated<T: Clone + Send + Sync + 'static, M>(
+    name: &str,
+    period: Duration,
+    store: impl Coordinator,
+    target: impl IntoTarget<T, M>,
+) -> Timer<T> {
+    Timer::builder(period, target)
+        .name(name)
+        .mode(Mode::FixedRate)
+        .coordinator(store)
+        .build()
+        .expect("a valid coordinated timer")
 }
 
 impl Coordinator for Replica {
