@@ -7,24 +7,14 @@ mod common;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
-use common::{Failing, Replica, StoreLog, coordinated, secs, within};
+use common::{Failing, Replica, StoreLog, coordinated, secs, wall_secs, within};
 use periodic::{
     BoxError, BoxFuture, Coordinator, Error, InMemoryCoordinator, Mode, RunOutcome, RunRecord,
     Slot, Timer, Unreachable,
 };
 use tokio::time::Instant;
-
-/// Wall-clock seconds since the epoch as the engine sees them: the system clock moved by as
-/// much as tokio's paused clock has run ahead of the real one.
-fn wall_secs() -> f64 {
-    let ahead = Instant::now().into_std() - std::time::Instant::now();
-    (SystemTime::now() + ahead)
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
-}
 
 #[tokio::test(start_paused = true)]
 async fn three_replicas_run_every_slot_exactly_once() {
@@ -99,7 +89,7 @@ async fn slots_lie_on_the_epoch_grid_shifted_by_the_offset() {
     // The claims happened when the wall clock read `k·10 s + 3 s`, to the millisecond that
     // tokio's timer rounds to.
     let (k, at) = won[4];
-    let wall_at_claim = wall_secs() - (Instant::now() - at).as_secs_f64();
+    let wall_at_claim = wall_secs(SystemTime::now) - (Instant::now() - at).as_secs_f64();
     let due = (k * 10 + 3) as f64;
     assert!(
         (wall_at_claim - due).abs() < 0.005,
@@ -111,7 +101,7 @@ async fn slots_lie_on_the_epoch_grid_shifted_by_the_offset() {
 async fn an_unreachable_store_skips_its_slots_and_the_timer_resumes() {
     let store = InMemoryCoordinator::new("a");
     let log = Arc::new(Mutex::new(StoreLog::default()));
-    let now = wall_secs() as u64;
+    let now = wall_secs(SystemTime::now) as u64;
     // The store refuses the slots due in 5..8 s from now.
     let refused = now + 5..now + 8;
     let replica = Replica::new(0, &store, &log).failing(refused.clone(), Failing::Refuse);
@@ -139,7 +129,7 @@ async fn an_unreachable_store_skips_its_slots_and_the_timer_resumes() {
 async fn run_anyway_runs_the_slots_the_store_cannot_be_asked_about() {
     let store = InMemoryCoordinator::new("a");
     let log = Arc::new(Mutex::new(StoreLog::default()));
-    let now = wall_secs() as u64;
+    let now = wall_secs(SystemTime::now) as u64;
     let refused = now + 3..now + 5;
     let replica = Replica::new(0, &store, &log).failing(refused, Failing::Refuse);
     let timer = Timer::builder(secs(1), || ())
@@ -165,7 +155,7 @@ async fn a_claim_that_never_answers_times_out_and_the_slot_is_skipped() {
     let log = Arc::new(Mutex::new(StoreLog::default()));
     let period = secs(4);
     // Slot indexes count periods of 4 s since the epoch: the third slot from now hangs.
-    let next = wall_secs() as u64 / 4 + 1;
+    let next = wall_secs(SystemTime::now) as u64 / 4 + 1;
     let hanging = next + 2..next + 3;
     let replica = Replica::new(0, &store, &log).failing(hanging.clone(), Failing::Hang);
     let timer = coordinated("hang", period, replica, || ());

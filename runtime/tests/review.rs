@@ -8,9 +8,9 @@ mod common;
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
-use common::{Calls, Failing, Replica, coordinated, ms, secs, within};
+use common::{Calls, Failing, Replica, coordinated, ms, secs, wall_secs, within};
 use periodic::{
     BoxError, BoxFuture, Coordinator, Error, InMemoryCoordinator, Mode, RunRecord, Slot,
     StopReason, Timer, Unreachable,
@@ -62,22 +62,13 @@ fn install_wall_clock() {
     let _ = periodic::__private::set_wall_clock(shifted_wall_clock);
 }
 
-/// Wall-clock seconds since the epoch as the engine sees them (see `coordinator::wall_now`).
-fn wall_secs() -> f64 {
-    let ahead = Instant::now().into_std() - std::time::Instant::now();
-    (shifted_wall_clock() + ahead)
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
-}
-
 /// Sleeps until `after` past the next wall-clock multiple of `period` (whole seconds), and
 /// returns the index of the slot after that one: the next slot a timer started now would claim.
 async fn align(period: u64, after: Duration) -> u64 {
-    let w = wall_secs();
+    let w = wall_secs(shifted_wall_clock);
     let to_next = period as f64 - (w % period as f64);
     sleep(Duration::from_secs_f64(to_next) + after).await;
-    (wall_secs() / period as f64).floor() as u64 + 1
+    (wall_secs(shifted_wall_clock) / period as f64).floor() as u64 + 1
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ use std::ops::Range;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use periodic::{
     BoxError, BoxFuture, Coordinator, InMemoryCoordinator, IntoTarget, Mode, RunOutcome, RunRecord,
@@ -139,6 +139,17 @@ impl Drop for Background {
     fn drop(&mut self) {
         self.stop_and_join();
     }
+}
+
+/// Seconds since the UNIX epoch on the wall clock that coordinated timers read: `clock` (the
+/// system clock, or the clock a test installed with `set_wall_clock`) moved by as much as
+/// tokio's paused clock has run ahead of the real one.
+pub(crate) fn wall_secs(clock: fn() -> SystemTime) -> f64 {
+    let ahead = Instant::now().into_std() - std::time::Instant::now();
+    (clock() + ahead)
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
 }
 
 /// What the replicas sharing a store saw of it.
