@@ -16,25 +16,17 @@ use std::thread;
 use std::time::Duration;
 
 use periodic::{Error, StopReason, Timer};
-use tokio::runtime::{Builder, Runtime};
+use tokio::runtime::Builder;
+
+mod common;
+use common::{Background, multi_thread_runtime};
 
 /// Upper bound for anything the test waits for; reached only on failure.
 const LIMIT: Duration = Duration::from_secs(10);
 /// A timeout that a blocking call is meant to exceed.
 const SHORT: Duration = Duration::from_millis(50);
-mod common;
-use common::Background;
-
 /// A period long enough that no scheduled tick after the first happens during a test.
 const HOUR: Duration = Duration::from_secs(3600);
-
-fn multi_thread_runtime() -> Runtime {
-    Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 /// Asserts `result` is `Error::Blocking` for `name` and returns its reason.
 fn blocking_reason<T: std::fmt::Debug>(result: Result<T, Error>, name: &str) -> &'static str {

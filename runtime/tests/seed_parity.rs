@@ -16,11 +16,11 @@ use std::time::Duration;
 use futures_core::FusedStream;
 use futures_util::{FutureExt, StreamExt};
 use periodic::{Error, OnError, StopReason, Subscription, Timer, TimerGroup};
-use tokio::runtime::{Builder, Runtime};
+use tokio::runtime::Builder;
 use tokio::time::{Instant, sleep};
 
 mod common;
-use common::{Background, ms, secs, within};
+use common::{Background, ms, multi_thread_runtime, secs, within};
 
 /// Upper bound for anything a cross-thread test waits for; reached only on failure.
 const LIMIT: Duration = Duration::from_secs(10);
@@ -889,14 +889,6 @@ async fn a_restart_refusal_during_group_start_stops_the_started_member() {
 // ---------------------------------------------------------------------------------------------
 // TimerGroup::cancel_blocking (the seed's TimerGroup.cancel_threadsafe)
 // ---------------------------------------------------------------------------------------------
-
-fn multi_thread_runtime() -> Runtime {
-    Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 /// The reason of an `Error::Blocking`, or a panic naming what came instead.
 fn blocking_reason(result: Result<(), Error>) -> &'static str {

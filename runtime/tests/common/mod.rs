@@ -12,7 +12,7 @@ use periodic::{
     BoxError, BoxFuture, Coordinator, InMemoryCoordinator, IntoTarget, Mode, RunOutcome, RunRecord,
     Slot, Timer,
 };
-use tokio::runtime::{Builder, Handle};
+use tokio::runtime::{Builder, Handle, Runtime};
 use tokio::time::{Instant, timeout};
 
 pub(crate) const fn secs(s: u64) -> Duration {
@@ -60,6 +60,15 @@ impl Calls {
     pub(crate) fn offsets(&self, t0: Instant) -> Vec<Duration> {
         self.instants().iter().map(|i| *i - t0).collect()
     }
+}
+
+/// A runtime with two worker threads: the test's own thread is not one of them.
+pub(crate) fn multi_thread_runtime() -> Runtime {
+    Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 /// A current-thread runtime driven by a dedicated `std::thread` until dropped.
