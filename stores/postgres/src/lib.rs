@@ -305,15 +305,13 @@ impl PostgresCoordinator {
         let longest = Duration::from_millis(self.longest_period_ms.load(Ordering::Relaxed));
         let keep = self.retention.max(longest.saturating_mul(2));
         let keep_us = i64::try_from(keep.as_micros()).unwrap_or(i64::MAX);
-        let sql = format!(
-            "DELETE FROM {} WHERE due < now() - $1::float8 * interval '1 microsecond'",
-            self.table.quoted
-        );
         let done = self
             .bounded(
                 Operation::Prune,
                 || format!("rows due before now - {keep:?}"),
-                sqlx::query(&sql).bind(keep_us).execute(&self.pool),
+                sqlx::query(&self.table.prune_sql)
+                    .bind(keep_us)
+                    .execute(&self.pool),
             )
             .await?;
         Ok(done.rows_affected())
@@ -381,14 +379,7 @@ impl PostgresCoordinator {
             Ordering::Relaxed,
         );
         let (due_s, due_us) = split_time(slot.due);
-        let sql = format!(
-            "INSERT INTO {} (job, slot, owner, due, started_at)
-             VALUES ($1, $2, $3, {}, now())
-             ON CONFLICT (job, slot) DO NOTHING",
-            self.table.quoted,
-            timestamp(4, 5),
-        );
-        let query = sqlx::query(&sql)
+        let query = sqlx::query(&self.table.claim_sql)
             .bind(&*slot.job)
             .bind(index)
             .bind(&self.owner)
@@ -409,14 +400,7 @@ impl PostgresCoordinator {
             RunOutcome::Failed(message) => ("failed", Some(message.clone())),
             other => ("failed", Some(other.to_string())),
         };
-        let sql = format!(
-            "UPDATE {} SET started_at = {}, finished_at = {}, outcome = $8, error = $9
-             WHERE job = $1 AND slot = $2 AND owner = $3",
-            self.table.quoted,
-            timestamp(4, 5),
-            timestamp(6, 7),
-        );
-        let query = sqlx::query(&sql)
+        let query = sqlx::query(&self.table.record_sql)
             .bind(&*slot.job)
             .bind(index)
             .bind(&self.owner)
@@ -514,7 +498,7 @@ impl Coordinator for PostgresCoordinator {
 const UNIQUE_VIOLATION: &str = "23505";
 const DUPLICATE_TABLE: &str = "42P07";
 
-/// A validated table name and the SQL made from it.
+/// A validated table name and the SQL made from it, once per coordinator rather than per call.
 #[derive(Debug, Clone)]
 struct Table {
     /// As given.
@@ -525,6 +509,13 @@ struct Table {
     index: String,
     /// The advisory lock taken while creating the table.
     lock_key: i64,
+    /// Claims a slot: `$1` job, `$2` slot, `$3` owner, `$4`/`$5` due (see [`timestamp`]).
+    claim_sql: String,
+    /// Records a run in the owner's row: `$1` job, `$2` slot, `$3` owner, `$4`/`$5` started,
+    /// `$6`/`$7` finished, `$8` outcome, `$9` error.
+    record_sql: String,
+    /// Deletes the rows due more than `$1` microseconds ago.
+    prune_sql: String,
 }
 
 impl Table {
@@ -551,15 +542,31 @@ impl Table {
             }
         }
         let table = parts[parts.len() - 1];
+        let quoted = parts
+            .iter()
+            .map(|p| format!("\"{p}\""))
+            .collect::<Vec<_>>()
+            .join(".");
         Ok(Table {
             name: name.to_owned(),
-            quoted: parts
-                .iter()
-                .map(|p| format!("\"{p}\""))
-                .collect::<Vec<_>>()
-                .join("."),
             index: format!("\"{table}_due_idx\""),
             lock_key: lock_key(name),
+            claim_sql: format!(
+                "INSERT INTO {quoted} (job, slot, owner, due, started_at)
+                 VALUES ($1, $2, $3, {}, now())
+                 ON CONFLICT (job, slot) DO NOTHING",
+                timestamp(4, 5),
+            ),
+            record_sql: format!(
+                "UPDATE {quoted} SET started_at = {}, finished_at = {}, outcome = $8, error = $9
+                 WHERE job = $1 AND slot = $2 AND owner = $3",
+                timestamp(4, 5),
+                timestamp(6, 7),
+            ),
+            prune_sql: format!(
+                "DELETE FROM {quoted} WHERE due < now() - $1::float8 * interval '1 microsecond'"
+            ),
+            quoted,
         })
     }
 }
