@@ -179,8 +179,15 @@ async fn cancel_during_a_hung_claim_returns_at_once() {
     let replica = Replica::new(0, &store, &log).failing(0..u64::MAX, Failing::Hang);
     let timer = coordinated("stuck", secs(60), replica, || ());
     timer.start().unwrap();
-    // Into the first claim (due within a minute; its time bound is 10 s).
-    tokio::time::sleep(secs(61)).await;
+    // One second into the first claim, due at the next whole minute (its time bound is 10 s).
+    let to_slot = 60.0 - wall_secs(SystemTime::now) % 60.0;
+    tokio::time::sleep(Duration::from_secs_f64(to_slot) + secs(1)).await;
+    assert_eq!(
+        log.lock().unwrap().asked.len(),
+        1,
+        "the first claim was asked"
+    );
+    assert_eq!(timer.stats().skipped, 0, "and has not timed out");
     let before = Instant::now();
     within(timer.cancel()).await;
     assert_eq!(before.elapsed(), Duration::ZERO);
