@@ -11,7 +11,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use periodic::{Error, Mode, OnError, Timer};
 use tokio::time::Instant;
@@ -20,6 +20,9 @@ use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
+
+mod common;
+use common::{Failing, Replica, coordinated, secs, wall_secs};
 
 // ---------------------------------------------------------------------------------------------
 // A capturing layer
@@ -433,6 +436,39 @@ async fn exactly_one_period_is_not_an_overrun() {
     let c = capture.snapshot();
     assert!(c.library_events(Level::WARN, "exact").is_empty());
     assert_eq!(timer.stats().skipped, 0);
+}
+
+/// Coordinated, period 1 s; the store refuses the claims of three slots (SPEC §11: by default
+/// the slot is skipped and an `error!` logged): one `error!` per refused slot, naming it, and no
+/// other library error.
+#[tokio::test(start_paused = true)]
+async fn a_slot_skipped_for_an_unreachable_store_is_an_error_naming_the_slot() {
+    let (capture, _guard) = Capture::install();
+    let next = wall_secs(SystemTime::now) as u64 + 1; // the first slot after the start
+    let refused = next + 2..next + 5;
+    let replica = Replica::alone().failing(refused.clone(), Failing::Refuse);
+    let timer = coordinated("unreachable", secs(1), replica, || ());
+    timer.start().unwrap();
+    tokio::time::sleep(secs(8)).await;
+    timer.cancel().await;
+
+    let c = capture.snapshot();
+    let errors = c.library_events(Level::ERROR, "unreachable");
+    let slots: Vec<&str> = errors.iter().map(|e| e.field("slot").unwrap()).collect();
+    let expected: Vec<String> = refused.map(|k| k.to_string()).collect();
+    assert_eq!(slots, expected, "{errors:#?}");
+    assert!(
+        errors[0].message.contains("could not be reached"),
+        "{}",
+        errors[0].message
+    );
+    assert_eq!(timer.stats().skipped, 3);
+    let all_library_errors = c
+        .events
+        .iter()
+        .filter(|e| e.is_library() && e.level == Level::ERROR)
+        .count();
+    assert_eq!(all_library_errors, 3);
 }
 
 // ---------------------------------------------------------------------------------------------
