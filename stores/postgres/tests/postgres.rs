@@ -8,13 +8,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use periodic::{Coordinator, RunOutcome, RunRecord, Slot};
 use periodic_postgres::{Operation, PostgresCoordinator};
+use periodic_store_testkit::contract::{self, CALL_BOUND as BOUND};
 use periodic_store_testkit::{POSTGRES_URL_VAR, Proxy, env_url, unique, within};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Executor, Row};
 use tokio::sync::Barrier;
 
-/// The failure bound of a call that must not hang.
-const BOUND: Duration = Duration::from_secs(10);
 const MINUTE: Duration = Duration::from_secs(60);
 
 async fn pool(url: &str, max_connections: u32) -> PgPool {
@@ -233,36 +232,15 @@ async fn exactly_one_of_many_concurrent_claims_of_a_slot_wins() {
             PostgresCoordinator::with_table(pool, &table).await.unwrap(),
         ));
     }
-    let mut owners: Vec<&str> = replicas.iter().map(|r| r.owner()).collect();
-    owners.sort_unstable();
-    owners.dedup();
-    assert_eq!(owners.len(), REPLICAS, "every default owner is distinct");
+    // The default owners.
+    contract::assert_distinct_owners(&replicas);
 
     let job = unique("job");
     for index in 1..=5 {
-        let barrier = Arc::new(Barrier::new(REPLICAS));
-        let tasks: Vec<_> = replicas
-            .iter()
-            .map(|replica| {
-                let (replica, barrier) = (replica.clone(), barrier.clone());
-                let slot = slot(&job, index);
-                tokio::spawn(async move {
-                    barrier.wait().await;
-                    let won = replica.claim(&slot).await.unwrap();
-                    (won, replica.owner().to_owned())
-                })
-            })
-            .collect();
-        let mut winners = Vec::new();
-        for task in tasks {
-            let (won, owner) = within(BOUND, "a claim", task).await.unwrap();
-            if won {
-                winners.push(owner);
-            }
-        }
-        assert_eq!(winners.len(), 1, "slot {index}: winners {winners:?}");
-        let (owner, ..) = row(&check, &table, &slot(&job, index)).await.unwrap();
-        assert_eq!(owner, winners[0], "the row names the winner");
+        let slot = slot(&job, index);
+        let winner = contract::exactly_one_claim_wins(&replicas, &slot).await;
+        let (owner, ..) = row(&check, &table, &slot).await.unwrap();
+        assert_eq!(owner, winner, "the row names the winner");
     }
     drop_table(&check, &table).await;
 }
@@ -548,81 +526,26 @@ async fn cut_setup(url: &str) -> CutSetup {
     }
 }
 
-/// Claims fresh slots (from `first` on) until one succeeds, within a bound; each attempt is
-/// itself bounded. A fresh slot can never be `Ok(false)`.
-async fn claims_recover(replica: &PostgresCoordinator, job: &str, first: u64) -> Slot {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    for index in first.. {
-        let s = slot(job, index);
-        match within(BOUND, "a claim", replica.claim(&s)).await {
-            Ok(true) => return s,
-            Ok(false) => panic!("a fresh slot {index} was taken"),
-            Err(_) if Instant::now() < deadline => {
-                // The pool is still noticing its dead connections: try again shortly.
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            Err(e) => panic!("claims did not recover: {e}"),
-        }
-    }
-    unreachable!()
-}
-
 #[tokio::test]
 async fn claims_fail_during_a_cut_and_succeed_after_it_on_their_own() {
     let Some(url) = env_url(POSTGRES_URL_VAR) else {
         return;
     };
     let setup = cut_setup(&url).await;
-    let CutSetup {
-        proxy,
-        through_proxy,
-        direct,
-        check,
-        table,
-        job,
-    } = &setup;
-    assert!(through_proxy.claim(&slot(job, 1)).await.unwrap());
-
-    proxy.cut().await;
-    for n in 2..5 {
-        let s = slot(job, n);
-        let start = Instant::now();
-        let claim = within(BOUND, "a claim during the cut", through_proxy.claim(&s)).await;
-        let error = claim.expect_err("Err during the cut, not Ok(false)");
-        assert!(start.elapsed() < BOUND);
-        let error = error.downcast::<periodic_postgres::Error>().unwrap();
-        assert_eq!(error.operation(), Operation::Claim);
-        let name = format!("{job}#{}", s.index);
-        assert!(error.to_string().contains(&name), "{error}");
-    }
-    // A slot the other replica claims meanwhile is not the cut replica's either.
-    assert!(direct.claim(&slot(job, 10)).await.unwrap());
-    assert!(through_proxy.claim(&slot(job, 10)).await.is_err());
-    assert!(
-        within(BOUND, "prepare", through_proxy.prepare())
-            .await
-            .is_err()
-    );
-    let run = RunRecord::new(SystemTime::now(), SystemTime::now(), RunOutcome::Ok);
-    assert!(
-        within(BOUND, "record", through_proxy.record(&slot(job, 1), &run))
-            .await
-            .is_err()
-    );
-
-    proxy.resume().await;
-    let recovered = claims_recover(through_proxy, job, 100).await;
-    assert!(
-        !direct.claim(&recovered).await.unwrap(),
-        "the recovered claim is real"
-    );
-    assert!(
-        !through_proxy.claim(&slot(job, 10)).await.unwrap(),
-        "still the other's"
-    );
-    through_proxy.prepare().await.unwrap();
-    through_proxy.record(&slot(job, 1), &run).await.unwrap();
-    drop_table(check, table).await;
+    contract::claims_fail_during_a_cut_and_recover(
+        &setup.proxy,
+        &setup.through_proxy,
+        &setup.direct,
+        |n| slot(&setup.job, n),
+        |slot, error| {
+            let error = error.downcast::<periodic_postgres::Error>().unwrap();
+            assert_eq!(error.operation(), Operation::Claim);
+            let name = format!("{}#{}", slot.job, slot.index);
+            assert!(error.to_string().contains(&name), "{error}");
+        },
+    )
+    .await;
+    drop_table(&setup.check, &setup.table).await;
 }
 
 #[tokio::test]
@@ -631,30 +554,15 @@ async fn claims_time_out_on_a_stalled_connection_and_recover() {
         return;
     };
     let setup = cut_setup(&url).await;
-    let CutSetup {
-        proxy,
-        through_proxy,
-        check,
-        table,
-        job,
-        ..
-    } = &setup;
-    assert!(through_proxy.claim(&slot(job, 1)).await.unwrap());
-
-    proxy.stall().await;
-    let start = Instant::now();
-    let claim = within(
-        BOUND,
-        "a claim during the stall",
-        through_proxy.claim(&slot(job, 2)),
+    contract::claims_time_out_during_a_stall_and_recover(
+        &setup.proxy,
+        &setup.through_proxy,
+        |n| slot(&setup.job, n),
+        |error| {
+            let error = error.downcast::<periodic_postgres::Error>().unwrap();
+            assert!(error.is_timeout(), "{error}");
+        },
     )
     .await;
-    let error = claim.expect_err("Err during the stall");
-    assert!(start.elapsed() < BOUND);
-    let error = error.downcast::<periodic_postgres::Error>().unwrap();
-    assert!(error.is_timeout(), "{error}");
-
-    proxy.resume().await;
-    claims_recover(through_proxy, job, 100).await;
-    drop_table(check, table).await;
+    drop_table(&setup.check, &setup.table).await;
 }

@@ -7,12 +7,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use periodic::{Coordinator, RunOutcome, RunRecord, Slot};
 use periodic_redis::{MAX_TTL, Operation, RedisCoordinator};
+use periodic_store_testkit::contract::{self, CALL_BOUND as BOUND};
 use periodic_store_testkit::{Proxy, REDIS_URL_VAR, env_url, unique, within};
 use redis::aio::ConnectionManager;
-use tokio::sync::Barrier;
 
-/// The failure bound of a call that must not hang.
-const BOUND: Duration = Duration::from_secs(10);
 const MINUTE: Duration = Duration::from_secs(60);
 
 fn slot(job: &str, index: u64) -> Slot {
@@ -73,35 +71,14 @@ async fn exactly_one_of_many_concurrent_claims_of_a_slot_wins() {
     for _ in 0..REPLICAS {
         replicas.push(Arc::new(replica(&url, &prefix).await));
     }
-    let mut owners: Vec<&str> = replicas.iter().map(|r| r.owner()).collect();
-    owners.sort_unstable();
-    owners.dedup();
-    assert_eq!(owners.len(), REPLICAS, "every default owner is distinct");
+    // The default owners.
+    contract::assert_distinct_owners(&replicas);
 
     let mut conn = inspector(&url).await;
     for index in 1..=5 {
-        let barrier = Arc::new(Barrier::new(REPLICAS));
-        let tasks: Vec<_> = replicas
-            .iter()
-            .map(|replica| {
-                let (replica, barrier) = (replica.clone(), barrier.clone());
-                tokio::spawn(async move {
-                    barrier.wait().await;
-                    let won = replica.claim(&slot("job", index)).await.unwrap();
-                    (won, replica.owner().to_owned())
-                })
-            })
-            .collect();
-        let mut winners = Vec::new();
-        for task in tasks {
-            let (won, owner) = within(BOUND, "a claim", task).await.unwrap();
-            if won {
-                winners.push(owner);
-            }
-        }
-        assert_eq!(winners.len(), 1, "slot {index}: winners {winners:?}");
+        let winner = contract::exactly_one_claim_wins(&replicas, &slot("job", index)).await;
         let key = format!("{prefix}:job:{index}");
-        assert_eq!(get(&mut conn, &key).await.as_deref(), Some(&*winners[0]));
+        assert_eq!(get(&mut conn, &key).await.as_deref(), Some(&*winner));
     }
 }
 
@@ -304,80 +281,27 @@ async fn cut_setup(url: &str) -> (Proxy, RedisCoordinator, RedisCoordinator) {
     (proxy, through_proxy, direct)
 }
 
-/// Claims fresh slots (from `first` on) until one succeeds, within a bound; each attempt is
-/// itself bounded. A fresh slot can never be `Ok(false)`.
-async fn claims_recover(replica: &RedisCoordinator, first: u64) -> Slot {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    for index in first.. {
-        let s = slot("job", index);
-        match within(BOUND, "a claim", replica.claim(&s)).await {
-            Ok(true) => return s,
-            Ok(false) => panic!("a fresh slot {index} was taken"),
-            Err(_) if Instant::now() < deadline => {
-                // The connection manager is still reconnecting: try again shortly.
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            Err(e) => panic!("claims did not recover: {e}"),
-        }
-    }
-    unreachable!()
-}
-
 #[tokio::test]
 async fn claims_fail_during_a_cut_and_succeed_after_it_on_their_own() {
     let Some(url) = env_url(REDIS_URL_VAR) else {
         return;
     };
     let (proxy, through_proxy, direct) = cut_setup(&url).await;
-    assert!(through_proxy.claim(&slot("job", 1)).await.unwrap());
-
-    proxy.cut().await;
-    for index in 2..5 {
-        let start = Instant::now();
-        let claim = within(
-            BOUND,
-            "a claim during the cut",
-            through_proxy.claim(&slot("job", index)),
-        )
-        .await;
-        let error = claim.expect_err("Err during the cut, not Ok(false)");
-        assert!(start.elapsed() < BOUND);
-        let error = error.downcast::<periodic_redis::Error>().unwrap();
-        assert_eq!(error.operation(), Operation::Claim);
-        assert!(
-            error
-                .to_string()
-                .contains(&through_proxy.key(&slot("job", index))),
-            "{error}"
-        );
-    }
-    // A slot the other replica claims meanwhile is not the cut replica's either.
-    assert!(direct.claim(&slot("job", 10)).await.unwrap());
-    assert!(through_proxy.claim(&slot("job", 10)).await.is_err());
-    assert!(
-        within(BOUND, "prepare", through_proxy.prepare())
-            .await
-            .is_err()
-    );
-    let run = RunRecord::new(SystemTime::now(), SystemTime::now(), RunOutcome::Ok);
-    assert!(
-        within(BOUND, "record", through_proxy.record(&slot("job", 1), &run))
-            .await
-            .is_err()
-    );
-
-    proxy.resume().await;
-    let recovered = claims_recover(&through_proxy, 100).await;
-    assert!(
-        !direct.claim(&recovered).await.unwrap(),
-        "the recovered claim is real"
-    );
-    assert!(
-        !through_proxy.claim(&slot("job", 10)).await.unwrap(),
-        "still the other's"
-    );
-    through_proxy.prepare().await.unwrap();
-    through_proxy.record(&slot("job", 1), &run).await.unwrap();
+    contract::claims_fail_during_a_cut_and_recover(
+        &proxy,
+        &through_proxy,
+        &direct,
+        |index| slot("job", index),
+        |slot, error| {
+            let error = error.downcast::<periodic_redis::Error>().unwrap();
+            assert_eq!(error.operation(), Operation::Claim);
+            assert!(
+                error.to_string().contains(&through_proxy.key(slot)),
+                "{error}"
+            );
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -386,21 +310,14 @@ async fn claims_time_out_on_a_stalled_connection_and_recover() {
         return;
     };
     let (proxy, through_proxy, _direct) = cut_setup(&url).await;
-    assert!(through_proxy.claim(&slot("job", 1)).await.unwrap());
-
-    proxy.stall().await;
-    let start = Instant::now();
-    let claim = within(
-        BOUND,
-        "a claim during the stall",
-        through_proxy.claim(&slot("job", 2)),
+    contract::claims_time_out_during_a_stall_and_recover(
+        &proxy,
+        &through_proxy,
+        |index| slot("job", index),
+        |error| {
+            let error = error.downcast::<periodic_redis::Error>().unwrap();
+            assert!(error.is_timeout(), "{error}");
+        },
     )
     .await;
-    let error = claim.expect_err("Err during the stall");
-    assert!(start.elapsed() < BOUND);
-    let error = error.downcast::<periodic_redis::Error>().unwrap();
-    assert!(error.is_timeout(), "{error}");
-
-    proxy.resume().await;
-    claims_recover(&through_proxy, 100).await;
 }

@@ -15,6 +15,9 @@
 //!   took too long.
 //! - [`with_address`]: a server URL with its `host:port` replaced, to point a client at a
 //!   [`Proxy`].
+//! - [`contract`]: the scenarios of the `Coordinator` contract that every store's tests run
+//!   against its real server (a race for one slot, a cut or stalled connection and its
+//!   recovery), written once for both stores.
 //!
 //! # Examples
 //!
@@ -75,6 +78,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream, ToSocketAddrs};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+
+pub mod contract;
 
 /// The environment variable that holds the URL of the test PostgreSQL server, e.g.
 /// `postgres://postgres@127.0.0.1:5432/test`.
