@@ -12,6 +12,7 @@ use std::io;
 use std::time::Duration;
 
 use periodic::{State, Timer, every};
+use periodic_tests::within;
 
 /// Compiles only for a future with this output, which is `Send`.
 fn is_future<O, F: Future<Output = O> + Send>(f: F) -> F {
@@ -44,19 +45,10 @@ async fn async_value() -> String {
     "async".to_owned()
 }
 
-// BUG workaround: clippy's `type_complexity` fires on the code `#[every]` generates for this
-// signature (at the function's name), and an `allow` on the function does not reach it.
-#[allow(clippy::type_complexity)]
-mod boxed {
-    use super::{StdError, every};
-
-    #[every(1h)]
-    pub(crate) async fn async_result() -> Result<Vec<u8>, Box<dyn StdError + Send + Sync>> {
-        Ok(vec![1, 2, 3])
-    }
+#[every(1h)]
+async fn async_result() -> Result<Vec<u8>, Box<dyn StdError + Send + Sync>> {
+    Ok(vec![1, 2, 3])
 }
-use boxed::async_result;
-use periodic_tests::within;
 
 #[every(1h)]
 fn unit() {}

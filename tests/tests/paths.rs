@@ -7,8 +7,6 @@ use std::time::Duration;
 use periodic_tests::within;
 
 /// `periodic` is `std` here: a relative `periodic::…` in the expansion would not resolve.
-// BUG workaround: see handle.rs (`type_complexity` on generated code).
-#[allow(clippy::type_complexity)]
 mod shadowed {
     #[allow(unused_imports)]
     use std as periodic;
