@@ -467,7 +467,11 @@ async fn an_unreachable_database_fails_new_within_a_bound() {
     let error = within(BOUND, "new", PostgresCoordinator::new(pool))
         .await
         .unwrap_err();
-    assert!(start.elapsed() < BOUND);
+    assert!(
+        start.elapsed() < periodic_postgres::DEFAULT_TIMEOUT,
+        "the pool's 500 ms bound applies, not the coordinator's 5 s: {:?}",
+        start.elapsed()
+    );
     assert_eq!(error.operation(), Operation::Connect);
     assert_eq!(error.store(), "postgres://127.0.0.1:1/test");
     let message = error.to_string();
@@ -480,11 +484,9 @@ async fn an_unreachable_database_fails_new_within_a_bound() {
     let pool = PgPoolOptions::new()
         .connect_lazy("postgres://postgres@127.0.0.1:1/test")
         .unwrap();
-    let start = Instant::now();
     let error = within(BOUND, "new", PostgresCoordinator::new(pool))
         .await
         .unwrap_err();
-    assert!(start.elapsed() < BOUND);
     assert!(error.is_timeout(), "{error}");
     assert!(error.to_string().contains("timed out after 5s"), "{error}");
 }

@@ -252,7 +252,6 @@ async fn record_does_not_overwrite_another_owners_key() {
 #[tokio::test]
 async fn an_unreachable_redis_fails_connect_within_a_bound() {
     // Nothing listens on port 1.
-    let start = Instant::now();
     let error = within(
         BOUND,
         "connect",
@@ -260,7 +259,6 @@ async fn an_unreachable_redis_fails_connect_within_a_bound() {
     )
     .await
     .unwrap_err();
-    assert!(start.elapsed() < BOUND);
     assert_eq!(error.operation(), Operation::Connect);
     assert_eq!(error.store(), "127.0.0.1:1");
     assert!(
