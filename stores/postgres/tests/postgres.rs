@@ -25,6 +25,13 @@ async fn pool(url: &str, max_connections: u32) -> PgPool {
         .expect("connect to the test database")
 }
 
+/// A coordinator on `table` with a connection of its own, as a replica has.
+async fn replica(url: &str, table: &str) -> PostgresCoordinator {
+    PostgresCoordinator::with_table(pool(url, 1).await, table)
+        .await
+        .unwrap()
+}
+
 /// The `n`-th slot of a job that runs every minute, counted from the minute the tests
 /// started: recent, so that no prune deletes it, and the same slot whenever it is asked for.
 fn slot(job: &str, n: u64) -> Slot {
@@ -186,7 +193,7 @@ async fn replicas_creating_the_table_at_once_all_succeed() {
         return;
     };
     const REPLICAS: usize = 8;
-    let pools: Vec<PgPool> = futures_pools(&url, REPLICAS).await;
+    let pools: Vec<PgPool> = separate_pools(&url, REPLICAS).await;
     for round in 0..3 {
         let table = unique("runs");
         let barrier = Arc::new(Barrier::new(REPLICAS));
@@ -210,7 +217,7 @@ async fn replicas_creating_the_table_at_once_all_succeed() {
 
 /// `n` pools of one connection each, all connected: separate sessions, as separate replicas
 /// have.
-async fn futures_pools(url: &str, n: usize) -> Vec<PgPool> {
+async fn separate_pools(url: &str, n: usize) -> Vec<PgPool> {
     let mut pools = Vec::with_capacity(n);
     for _ in 0..n {
         pools.push(pool(url, 1).await);
@@ -227,10 +234,8 @@ async fn exactly_one_of_many_concurrent_claims_of_a_slot_wins() {
     let check = pool(&url, 1).await;
     let table = unique("runs");
     let mut replicas = Vec::with_capacity(REPLICAS);
-    for pool in futures_pools(&url, REPLICAS).await {
-        replicas.push(Arc::new(
-            PostgresCoordinator::with_table(pool, &table).await.unwrap(),
-        ));
+    for _ in 0..REPLICAS {
+        replicas.push(Arc::new(replica(&url, &table).await));
     }
     // The default owners.
     contract::assert_distinct_owners(&replicas);
@@ -251,12 +256,8 @@ async fn different_slots_and_jobs_do_not_collide() {
         return;
     };
     let table = unique("runs");
-    let a = PostgresCoordinator::with_table(pool(&url, 1).await, &table)
-        .await
-        .unwrap();
-    let b = PostgresCoordinator::with_table(pool(&url, 1).await, &table)
-        .await
-        .unwrap();
+    let a = replica(&url, &table).await;
+    let b = replica(&url, &table).await;
     let (job1, job2) = (unique("job"), unique("job"));
     let slots = [slot(&job1, 1), slot(&job1, 2), slot(&job2, 1)];
     for s in &slots {
@@ -283,10 +284,7 @@ async fn record_writes_owner_start_finish_and_outcome() {
     };
     let check = pool(&url, 1).await;
     let table = unique("runs");
-    let replica = PostgresCoordinator::with_table(pool(&url, 1).await, &table)
-        .await
-        .unwrap()
-        .owner("replica-a");
+    let replica = replica(&url, &table).await.owner("replica-a");
     let job = unique("job");
 
     let ok = slot(&job, 1);
@@ -336,14 +334,8 @@ async fn record_does_not_overwrite_another_owners_row() {
     };
     let check = pool(&url, 1).await;
     let table = unique("runs");
-    let a = PostgresCoordinator::with_table(pool(&url, 1).await, &table)
-        .await
-        .unwrap()
-        .owner("replica-a");
-    let b = PostgresCoordinator::with_table(pool(&url, 1).await, &table)
-        .await
-        .unwrap()
-        .owner("replica-b");
+    let a = replica(&url, &table).await.owner("replica-a");
+    let b = replica(&url, &table).await.owner("replica-b");
     let job = unique("job");
     let s = slot(&job, 1);
     assert!(a.claim(&s).await.unwrap());
@@ -380,9 +372,8 @@ async fn retention_prunes_old_rows_after_a_record_at_most_once_a_minute() {
     };
     let check = pool(&url, 1).await;
     let table = unique("runs");
-    let replica = PostgresCoordinator::with_table(pool(&url, 1).await, &table)
+    let replica = replica(&url, &table)
         .await
-        .unwrap()
         .retention(Duration::from_secs(1));
     let second = Duration::from_secs(1);
     let hour = Duration::from_secs(3600);
@@ -515,9 +506,7 @@ async fn cut_setup(url: &str) -> CutSetup {
         .await
         .unwrap()
         .timeout(Duration::from_secs(3));
-    let direct = PostgresCoordinator::with_table(pool(url, 1).await, &table)
-        .await
-        .unwrap();
+    let direct = replica(url, &table).await;
     CutSetup {
         proxy,
         through_proxy,
