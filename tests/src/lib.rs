@@ -20,3 +20,9 @@ pub async fn within<F: IntoFuture>(f: F) -> F::Output {
         .await
         .expect("the future never completed: the library hung")
 }
+
+/// A `run_all` filter that selects the jobs named in `names`, so that each test starts only its
+/// own jobs.
+pub fn only(names: &'static [&'static str]) -> impl Fn(&periodic::JobInfo) -> bool + Send + Sync {
+    move |j| names.contains(&j.name)
+}

@@ -7,11 +7,7 @@ use std::time::Duration;
 use periodic::{
     BoxError, BoxFuture, Coordinator, Error, InMemoryCoordinator, RunRecord, Slot, every,
 };
-use periodic_tests::within;
-
-fn only(names: &'static [&'static str]) -> impl Fn(&periodic::JobInfo) -> bool + Send + Sync {
-    move |j| names.contains(&j.name)
-}
+use periodic_tests::{only, within};
 
 #[every(1m, mode = "fixed_rate", coordinated = true)]
 async fn prune() -> u32 {

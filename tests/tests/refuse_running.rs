@@ -5,13 +5,9 @@
 //! sorts last, so a `run_all` that started jobs one by one before checking would be caught.
 
 use periodic::{Error, State, every};
-use periodic_tests::within;
+use periodic_tests::{only, within};
 
 const FILE: &str = file!();
-
-fn only(names: &'static [&'static str]) -> impl Fn(&periodic::JobInfo) -> bool + Send + Sync {
-    move |j| names.contains(&j.name)
-}
 
 // ---------------------------------------------------------------------------------------------
 
