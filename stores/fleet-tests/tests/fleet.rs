@@ -13,7 +13,7 @@ use std::time::Duration;
 use periodic_fleet_tests::Line;
 use periodic_store_testkit::Proxy;
 use support::{
-    Answer, EVENT_BOUND, Event, Fleet, PERIOD, ReplicaSpec, START_BOUND, Store, check_store_agrees,
+    Answer, EVENT_BOUND, Fleet, PERIOD, ReplicaSpec, START_BOUND, Store, check_store_agrees,
     clean_up, current_slot, for_each_store,
 };
 
@@ -24,19 +24,19 @@ fn until_slot(last: u64) -> Duration {
 }
 
 /// Whether every replica in `ids` has printed a line about a slot (it is up and claiming).
-fn all_asked(ids: &[String]) -> impl Fn(&[Event]) -> bool + '_ {
+fn all_asked(ids: &[String]) -> impl Fn(&[Line]) -> bool + '_ {
     move |events| {
         ids.iter().all(|id| {
             events
                 .iter()
-                .any(|e| matches!(&e.line, Line::Ask { replica, .. } if replica == id))
+                .any(|e| matches!(e, Line::Ask { replica, .. } if replica == id))
         })
     }
 }
 
 /// The lines about failed claims (an error, or no answer in time) of `id`.
-fn failures_of<'a>(events: &'a [Event], id: &'a str) -> impl Iterator<Item = u64> + 'a {
-    events.iter().filter_map(move |e| match &e.line {
+fn failures_of<'a>(events: &'a [Line], id: &'a str) -> impl Iterator<Item = u64> + 'a {
+    events.iter().filter_map(move |e| match e {
         Line::Failed { replica, slot, .. } | Line::Abandoned { replica, slot } if replica == id => {
             Some(*slot)
         }
@@ -46,11 +46,11 @@ fn failures_of<'a>(events: &'a [Event], id: &'a str) -> impl Iterator<Item = u64
 
 /// Whether `id` got an answer from its store (won or lost) after its last failed claim in
 /// `events`, and after at least one failure: it has recovered.
-fn recovered(events: &[Event], id: &str) -> bool {
+fn recovered(events: &[Line], id: &str) -> bool {
     let Some(last_failure) = failures_of(events, id).max() else {
         return false;
     };
-    events.iter().any(|e| match &e.line {
+    events.iter().any(|e| match e {
         Line::Won { replica, slot } | Line::Lost { replica, slot } => {
             replica == id && *slot > last_failure
         }
@@ -130,7 +130,7 @@ async fn kill_a_replica(store: Store) {
             0,
             |events| {
                 events.iter().any(|e| {
-                    matches!(&e.line, Line::Ran { replica, slot, .. }
+                    matches!(e, Line::Ran { replica, slot, .. }
                         if replica == victim && *slot >= all_up + 10)
                 })
             },
@@ -219,7 +219,7 @@ async fn cut_and_restore(store: Store) {
         .wait_for(EVENT_BOUND, "ten slots run with all up", 0, |events| {
             events
                 .iter()
-                .any(|e| matches!(&e.line, Line::Ran { slot, .. } if *slot >= all_up + 10))
+                .any(|e| matches!(e, Line::Ran { slot, .. } if *slot >= all_up + 10))
         })
         .await;
 

@@ -117,13 +117,6 @@ impl ReplicaSpec {
     }
 }
 
-/// A line a replica printed, in the order the test read them (per replica, the order it
-/// printed them).
-#[derive(Debug, Clone)]
-pub struct Event {
-    pub line: Line,
-}
-
 struct Replica {
     id: String,
     child: Child,
@@ -149,7 +142,9 @@ pub struct Fleet {
     pub space: String,
     pub job: String,
     replicas: Vec<Replica>,
-    events: Arc<Mutex<Vec<Event>>>,
+    /// The lines the replicas printed, in the order the test read them (per replica, the
+    /// order it printed them).
+    events: Arc<Mutex<Vec<Line>>>,
     /// Lines that are not protocol lines: a test fails if there are any.
     garbage: Arc<Mutex<Vec<String>>>,
     changed: watch::Receiver<u64>,
@@ -190,7 +185,7 @@ impl Fleet {
                     let mut lines = BufReader::new(stdout).lines();
                     while let Ok(Some(text)) = lines.next_line().await {
                         match text.parse::<Line>() {
-                            Ok(line) => events.lock().unwrap().push(Event { line }),
+                            Ok(line) => events.lock().unwrap().push(line),
                             Err(_) => garbage.lock().unwrap().push(text),
                         }
                         bump.send_modify(|n| *n += 1);
@@ -257,7 +252,7 @@ impl Fleet {
     }
 
     /// The lines printed since `mark`.
-    pub fn events_since(&self, mark: usize) -> Vec<Event> {
+    pub fn events_since(&self, mark: usize) -> Vec<Line> {
         self.events.lock().unwrap()[mark..].to_vec()
     }
 
@@ -268,7 +263,7 @@ impl Fleet {
         limit: Duration,
         what: &str,
         mark: usize,
-        done: impl Fn(&[Event]) -> bool,
+        done: impl Fn(&[Line]) -> bool,
     ) {
         let mut changed = self.changed.clone();
         let what = format!("{}: {what}", self.store.kind());
@@ -399,7 +394,7 @@ pub struct Run {
 pub struct History {
     pub store: &'static str,
     pub ids: Vec<String>,
-    pub events: Vec<Event>,
+    pub events: Vec<Line>,
     /// Per replica: each slot it asked for, and the answer.
     pub answers: BTreeMap<String, BTreeMap<u64, Answer>>,
     /// Per replica: the slot at which it left (the first after its last).
@@ -415,7 +410,7 @@ impl History {
     fn new(
         store: &'static str,
         ids: Vec<String>,
-        events: &[Event],
+        events: &[Line],
         stderr: BTreeMap<String, Vec<String>>,
         killed: BTreeSet<String>,
     ) -> History {
@@ -431,9 +426,9 @@ impl History {
             stderr,
         };
         for event in events {
-            let replica = event.line.replica().to_owned();
+            let replica = event.replica().to_owned();
             let answers = h.answers.entry(replica.clone()).or_default();
-            match &event.line {
+            match event {
                 Line::Ask { slot, .. } => {
                     let previous = answers.insert(*slot, Answer::Pending);
                     assert!(
@@ -508,8 +503,8 @@ impl History {
     pub fn check_claims_and_runs(&self) {
         for id in &self.ids {
             let mut expecting_run: Option<u64> = None;
-            for event in self.events.iter().filter(|e| e.line.replica() == id) {
-                match &event.line {
+            for event in self.events.iter().filter(|e| e.replica() == id) {
+                match event {
                     Line::Won { slot, .. } => {
                         assert_eq!(
                             expecting_run,
