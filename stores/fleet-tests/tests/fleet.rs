@@ -23,17 +23,6 @@ fn until_slot(last: u64) -> Duration {
     PERIOD * u32::try_from(last.saturating_sub(current_slot())).unwrap() + Duration::from_secs(30)
 }
 
-/// Whether every replica in `ids` has printed a line about a slot (it is up and claiming).
-fn all_asked(ids: &[String]) -> impl Fn(&[Line]) -> bool + '_ {
-    move |events| {
-        ids.iter().all(|id| {
-            events
-                .iter()
-                .any(|e| matches!(e, Line::Ask { replica, .. } if replica == id))
-        })
-    }
-}
-
 /// The lines about failed claims (an error, or no answer in time) of `id`.
 fn failures_of<'a>(events: &'a [Line], id: &'a str) -> impl Iterator<Item = u64> + 'a {
     events.iter().filter_map(move |e| match e {
@@ -72,17 +61,13 @@ async fn three_replicas(store: Store) {
     let specs = ["r1", "r2", "r3"].map(|id| ReplicaSpec::new(id, store.url()));
     let mut fleet = Fleet::start(&store, &specs).await;
     let ids = fleet.ids();
-    fleet
-        .wait_for(START_BOUND, "every replica asks", 0, all_asked(&ids))
-        .await;
-    let all_up = fleet.history().all_up().unwrap();
+    let all_up = fleet.wait_all_asked().await;
     let last = all_up + 100;
     fleet.set_last(last).await;
     fleet.wait_exit(until_slot(last)).await;
 
     let history = fleet.history();
-    history.check_no_panic();
-    history.check_claims_and_runs();
+    history.check_common();
     let from = history.some_up().unwrap();
     let gaps = history.check_exactly_once(from..=last, |_| None);
     assert!(gaps.is_empty());
@@ -90,8 +75,6 @@ async fn three_replicas(store: Store) {
         last - all_up + 1 >= 101,
         "at least 100 slots with all three up"
     );
-    history.check_skips_logged();
-    history.check_never_early();
     check_store_agrees(&fleet, &history, &[]).await;
     println!(
         "{}: slots {from}..={last} ({} with all three up) ran once each; runs per replica {:?}; failed claims {:?}",
@@ -116,11 +99,7 @@ async fn killing_a_replica_leaves_the_others_running_every_slot_once() {
 async fn kill_a_replica(store: Store) {
     let specs = ["r1", "r2", "r3"].map(|id| ReplicaSpec::new(id, store.url()));
     let mut fleet = Fleet::start(&store, &specs).await;
-    let ids = fleet.ids();
-    fleet
-        .wait_for(START_BOUND, "every replica asks", 0, all_asked(&ids))
-        .await;
-    let all_up = fleet.history().all_up().unwrap();
+    let all_up = fleet.wait_all_asked().await;
     // Ten slots with all three up, then the victim's next run.
     let victim = "r2";
     fleet
@@ -147,8 +126,7 @@ async fn kill_a_replica(store: Store) {
     fleet.wait_exit(until_slot(last)).await;
 
     let history = fleet.history();
-    history.check_no_panic();
-    history.check_claims_and_runs();
+    history.check_common();
     let victim_answers = &history.answers[victim];
     let from = history.some_up().unwrap();
     let gaps = history.check_exactly_once(from..=last, |slot| {
@@ -177,8 +155,6 @@ async fn kill_a_replica(store: Store) {
         "{}: only {ran_after} slots ran after the kill",
         store.kind()
     );
-    history.check_skips_logged();
-    history.check_never_early();
     check_store_agrees(&fleet, &history, &[victim]).await;
     println!(
         "{}: {victim} killed after slot {killed_after}; slots {from}..={last} ran once each (excused: {gaps:?}); runs per replica {:?}",
@@ -211,10 +187,7 @@ async fn cut_and_restore(store: Store) {
     }
     let mut fleet = Fleet::start(&store, &specs).await;
     let ids = fleet.ids();
-    fleet
-        .wait_for(START_BOUND, "every replica asks", 0, all_asked(&ids))
-        .await;
-    let all_up = fleet.history().all_up().unwrap();
+    let all_up = fleet.wait_all_asked().await;
     fleet
         .wait_for(EVENT_BOUND, "ten slots run with all up", 0, |events| {
             events
@@ -274,11 +247,7 @@ async fn cut_and_restore(store: Store) {
     fleet.wait_exit(until_slot(last)).await;
 
     let history = fleet.history();
-    history.check_no_panic();
-    history.check_claims_and_runs();
-    history.check_at_most_once();
-    history.check_skips_logged();
-    history.check_never_early();
+    history.check_common();
     // Recovered: the first slot every replica asked for after its last failed claim (the
     // slots in between passed while it waited for that claim's answer).
     let back = ids
@@ -377,23 +346,16 @@ async fn skewed_clocks(store: Store) {
         ReplicaSpec::new("behind", store.url()).skew_ms(-90),
     ];
     let mut fleet = Fleet::start(&store, &specs).await;
-    let ids = fleet.ids();
-    fleet
-        .wait_for(START_BOUND, "every replica asks", 0, all_asked(&ids))
-        .await;
-    let all_up = fleet.history().all_up().unwrap();
+    let all_up = fleet.wait_all_asked().await;
     let last = all_up + 50;
     fleet.set_last(last).await;
     fleet.wait_exit(until_slot(last)).await;
 
     let history = fleet.history();
-    history.check_no_panic();
-    history.check_claims_and_runs();
+    history.check_common();
     let from = history.some_up().unwrap();
     let gaps = history.check_exactly_once(from..=last, |_| None);
     assert!(gaps.is_empty());
-    history.check_skips_logged();
-    history.check_never_early();
     // The skew took effect: the replica ahead ran slots before they were really due.
     let early = history
         .runs

@@ -287,6 +287,22 @@ impl Fleet {
         }
     }
 
+    /// Waits until every replica has asked for a slot (it is up and claiming), failing after
+    /// [`START_BOUND`]; returns the first slot that all of them asked for or would have
+    /// ([`History::all_up`]).
+    pub async fn wait_all_asked(&self) -> u64 {
+        let ids = self.ids();
+        self.wait_for(START_BOUND, "every replica asks", 0, |events| {
+            ids.iter().all(|id| {
+                events
+                    .iter()
+                    .any(|e| matches!(e, Line::Ask { replica, .. } if replica == id))
+            })
+        })
+        .await;
+        self.history().all_up().unwrap()
+    }
+
     /// Tells every live replica that `slot` is its last.
     pub async fn set_last(&mut self, slot: u64) {
         for replica in self.replicas.iter_mut().filter(|r| !r.killed) {
@@ -497,10 +513,21 @@ impl History {
             .collect()
     }
 
+    /// The checks of every scenario: no replica panicked, each ran only the slots it won
+    /// ([`check_claims_and_runs`](Self::check_claims_and_runs)), logged each slot it skipped
+    /// ([`check_skips_logged`](Self::check_skips_logged)), and ran none early
+    /// ([`check_never_early`](Self::check_never_early)).
+    pub fn check_common(&self) {
+        self.check_no_panic();
+        self.check_claims_and_runs();
+        self.check_skips_logged();
+        self.check_never_early();
+    }
+
     /// Every answer is consistent with the engine's contract: a replica runs a slot if and
     /// only if its claim of that slot won (a killed replica may have won one it did not run),
     /// and each run is for the slot won just before it.
-    pub fn check_claims_and_runs(&self) {
+    fn check_claims_and_runs(&self) {
         for id in &self.ids {
             let mut expecting_run: Option<u64> = None;
             for event in self.events.iter().filter(|e| e.replica() == id) {
@@ -548,7 +575,7 @@ impl History {
     }
 
     /// No slot ran twice — across every replica, for the whole run.
-    pub fn check_at_most_once(&self) {
+    fn check_at_most_once(&self) {
         for (slot, runs) in &self.runs {
             assert!(
                 runs.len() == 1,
@@ -599,7 +626,7 @@ impl History {
     /// an `error!` naming it, and every slot it did not ask for between its first and its last
     /// by a warning counting it (`missed=N`: woke late, or a run overran). A killed replica
     /// may die between a warning and the next ask: only its failed claims are checked.
-    pub fn check_skips_logged(&self) {
+    fn check_skips_logged(&self) {
         for id in &self.ids {
             let stderr = &self.stderr[id];
             let mut failures = self.failures(id);
@@ -655,7 +682,7 @@ impl History {
     }
 
     /// No replica ran a slot before it was due by its own clock.
-    pub fn check_never_early(&self) {
+    fn check_never_early(&self) {
         for run in self.runs.values().flatten() {
             assert!(
                 run.own_lag_us >= 0,
@@ -670,7 +697,7 @@ impl History {
     }
 
     /// No replica printed a panic.
-    pub fn check_no_panic(&self) {
+    fn check_no_panic(&self) {
         for (id, lines) in &self.stderr {
             assert!(
                 !lines.iter().any(|l| l.contains("panicked")),
