@@ -91,12 +91,34 @@ use periodic::{BoxError, BoxFuture, Coordinator, RunOutcome, RunRecord, Slot};
 use sqlx::PgPool;
 
 /// The table used unless [`PostgresCoordinator::with_table`] names another.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(periodic_postgres::DEFAULT_TABLE, "periodic_runs");
+/// ```
 pub const DEFAULT_TABLE: &str = "periodic_runs";
 
 /// How long rows are kept unless [`PostgresCoordinator::retention`] says otherwise: 7 days.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// assert_eq!(periodic_postgres::DEFAULT_RETENTION, Duration::from_secs(7 * 24 * 3600));
+/// ```
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
 /// The bound on each call unless [`PostgresCoordinator::timeout`] says otherwise: 5 s.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// assert_eq!(periodic_postgres::DEFAULT_TIMEOUT, Duration::from_secs(5));
+/// ```
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How often, at most, a coordinator deletes old rows.
