@@ -73,15 +73,45 @@ use periodic::{BoxError, BoxFuture, Coordinator, RunOutcome, RunRecord, Slot};
 use redis::aio::ConnectionManager;
 
 /// The key prefix unless [`RedisCoordinator::prefix`] says otherwise.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(periodic_redis::DEFAULT_PREFIX, "periodic");
+/// ```
 pub const DEFAULT_PREFIX: &str = "periodic";
 
 /// The shortest default expiry of a claim: 10 s.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// assert_eq!(periodic_redis::MIN_TTL, Duration::from_secs(10));
+/// ```
 pub const MIN_TTL: Duration = Duration::from_secs(10);
 
 /// The longest default expiry of a claim: 30 days.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// assert_eq!(periodic_redis::MAX_TTL, Duration::from_secs(30 * 24 * 3600));
+/// ```
 pub const MAX_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 
 /// The bound on each call unless [`RedisCoordinator::timeout`] says otherwise: 5 s.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// assert_eq!(periodic_redis::DEFAULT_TIMEOUT, Duration::from_secs(5));
+/// ```
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Writes the outcome only if the key still holds this owner's claim: its bare name, or a
