@@ -3,6 +3,28 @@
 //! cut or stalled through a [`Proxy`] and then restored. What is store-specific (how a store
 //! names a slot in its errors, how its error says it timed out, what it wrote) stays in the
 //! store's tests, as closures and as checks on what these return.
+//!
+//! # Examples
+//!
+//! A store's race test, here on the in-memory store (its clones share one store):
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use periodic::{InMemoryCoordinator, Slot};
+//! use periodic_store_testkit::contract;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let store = InMemoryCoordinator::new("a");
+//! let replicas: Vec<_> = (0..4).map(|_| Arc::new(store.clone())).collect();
+//! for k in 1..=3 {
+//!     let slot = Slot::new("job", k, Duration::from_secs(60), Duration::ZERO);
+//!     contract::exactly_one_claim_wins(&replicas, &slot).await;
+//! }
+//! assert_eq!(store.claimed("job"), [1, 2, 3]);
+//! # }
+//! ```
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -14,6 +36,18 @@ use crate::{Proxy, within};
 
 /// The failure bound of a store call that must not hang: longer than any store's own timeout
 /// in the tests, so that a store that ignores its timeout fails here.
+///
+/// # Examples
+///
+/// ```
+/// use periodic_store_testkit::{contract::CALL_BOUND, within};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let answer = within(CALL_BOUND, "a store call", async { Ok::<bool, ()>(true) }).await;
+/// assert_eq!(answer, Ok(true));
+/// # }
+/// ```
 pub const CALL_BOUND: Duration = Duration::from_secs(10);
 
 /// How long claims may take to succeed again after a connection is restored, while the store's

@@ -83,10 +83,32 @@ pub mod contract;
 
 /// The environment variable that holds the URL of the test PostgreSQL server, e.g.
 /// `postgres://postgres@127.0.0.1:5432/test`.
+///
+/// # Examples
+///
+/// ```
+/// use periodic_store_testkit::{POSTGRES_URL_VAR, env_url};
+///
+/// assert_eq!(POSTGRES_URL_VAR, "PERIODIC_TEST_POSTGRES_URL");
+/// if let Some(url) = env_url(POSTGRES_URL_VAR) {
+///     assert!(url.starts_with("postgres"), "{url}");
+/// }
+/// ```
 pub const POSTGRES_URL_VAR: &str = "PERIODIC_TEST_POSTGRES_URL";
 
 /// The environment variable that holds the URL of the test Redis server, e.g.
 /// `redis://127.0.0.1:6379`.
+///
+/// # Examples
+///
+/// ```
+/// use periodic_store_testkit::{REDIS_URL_VAR, env_url};
+///
+/// assert_eq!(REDIS_URL_VAR, "PERIODIC_TEST_REDIS_URL");
+/// if let Some(url) = env_url(REDIS_URL_VAR) {
+///     assert!(url.starts_with("redis"), "{url}");
+/// }
+/// ```
 pub const REDIS_URL_VAR: &str = "PERIODIC_TEST_REDIS_URL";
 
 /// The URL in the environment variable `var`, or `None` after printing
