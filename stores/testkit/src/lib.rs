@@ -199,17 +199,19 @@ pub async fn within<F: Future>(limit: Duration, what: &str, future: F) -> F::Out
 /// assert_eq!(with_address("redis://localhost/2", addr), "redis://127.0.0.1:40001/2");
 /// ```
 pub fn with_address(url: &str, addr: SocketAddr) -> String {
-    let (scheme, rest) = match url.find("://") {
-        Some(i) => url.split_at(i + 3),
-        None => ("", url),
-    };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(end);
-    let userinfo = match authority.rfind('@') {
-        Some(i) => &authority[..=i],
-        None => "",
-    };
-    format!("{scheme}{userinfo}{addr}{tail}")
+    let (before, _, after) = split_host_port(url);
+    format!("{before}{addr}{after}")
+}
+
+/// `url` split around the `host:port` of its authority: what comes before it (`scheme://` and
+/// `user:password@`), the `host:port` itself, and what follows (path, query, fragment).
+fn split_host_port(url: &str) -> (&str, &str, &str) {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    let host = url[start..end].rfind('@').map_or(start, |i| start + i + 1);
+    (&url[..host], &url[host..end], &url[end..])
 }
 
 /// The `host:port` of `url`'s authority (user and password dropped), with the scheme's
@@ -227,13 +229,8 @@ pub fn with_address(url: &str, addr: SocketAddr) -> String {
 /// assert_eq!(server_address("redis://u:p@[::1]:7000/0").as_deref(), Some("[::1]:7000"));
 /// ```
 pub fn server_address(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..end];
-    let host_port = match authority.rfind('@') {
-        Some(i) => &authority[i + 1..],
-        None => authority,
-    };
+    let (scheme, _) = url.split_once("://")?;
+    let (_, host_port, _) = split_host_port(url);
     if host_port.is_empty() {
         return None;
     }
