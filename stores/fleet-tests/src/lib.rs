@@ -51,6 +51,17 @@ pub fn parse_last_command(line: &str) -> Option<u64> {
 }
 
 /// One event of a replica, as printed on its stdout (one line each, space-separated).
+///
+/// # Examples
+///
+/// ```
+/// use periodic_fleet_tests::Line;
+///
+/// let failed: Line = "FAILED r3 17 periodic-redis: claim failed".parse().unwrap();
+/// assert_eq!(failed.replica(), "r3");
+/// assert_eq!(failed.slot(), Some(17));
+/// assert_eq!(failed.to_string(), "FAILED r3 17 periodic-redis: claim failed");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Line {
     /// `READY <replica>`: connected to its store, its coordinated timer started.
@@ -202,7 +213,17 @@ impl fmt::Display for Line {
     }
 }
 
-/// Why a line is not a [`Line`].
+/// Why a line is not a [`Line`]: the line itself.
+///
+/// # Examples
+///
+/// ```
+/// use periodic_fleet_tests::{Line, ParseLineError};
+///
+/// let error = "HELLO r1".parse::<Line>().unwrap_err();
+/// assert_eq!(error, ParseLineError("HELLO r1".into()));
+/// assert_eq!(error.to_string(), r#"not a replica line: "HELLO r1""#);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseLineError(pub String);
 
