@@ -427,9 +427,8 @@ impl RedisCoordinator {
 
     async fn claim_slot(&self, slot: &Slot) -> Result<bool, Error> {
         let key = self.key(slot);
-        let ttl_ms = u64::try_from(self.ttl_for(slot).as_millis())
-            .unwrap_or(u64::MAX)
-            .max(1);
+        // At least 1 ms: `ttl` keeps a set expiry there, and the default is at least `MIN_TTL`.
+        let ttl_ms = u64::try_from(self.ttl_for(slot).as_millis()).unwrap_or(u64::MAX);
         let mut manager = self.manager.clone();
         let mut cmd = redis::cmd("SET");
         cmd.arg(&key)
