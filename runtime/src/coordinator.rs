@@ -141,13 +141,47 @@ impl RunOutcome {
     pub fn is_ok(&self) -> bool {
         matches!(self, RunOutcome::Ok)
     }
+
+    /// The outcome's kind as a store keeps it: `"ok"` or `"failed"`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use periodic::RunOutcome;
+    ///
+    /// assert_eq!(RunOutcome::Ok.kind(), "ok");
+    /// assert_eq!(RunOutcome::Failed("boom".into()).kind(), "failed");
+    /// ```
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RunOutcome::Ok => "ok",
+            RunOutcome::Failed(_) => "failed",
+        }
+    }
+
+    /// The error's message of a failed run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use periodic::RunOutcome;
+    ///
+    /// assert_eq!(RunOutcome::Ok.message(), None);
+    /// assert_eq!(RunOutcome::Failed("boom".into()).message(), Some("boom"));
+    /// ```
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            RunOutcome::Ok => None,
+            RunOutcome::Failed(message) => Some(message),
+        }
+    }
 }
 
 impl std::fmt::Display for RunOutcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            RunOutcome::Ok => f.write_str("ok"),
-            RunOutcome::Failed(message) => write!(f, "failed: {message}"),
+        match self.message() {
+            None => f.write_str(self.kind()),
+            Some(message) => write!(f, "{}: {message}", self.kind()),
         }
     }
 }

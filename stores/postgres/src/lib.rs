@@ -87,7 +87,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use periodic::{BoxError, BoxFuture, Coordinator, RunOutcome, RunRecord, Slot};
+use periodic::{BoxError, BoxFuture, Coordinator, RunRecord, Slot};
 use sqlx::PgPool;
 
 /// The table used unless [`PostgresCoordinator::with_table`] names another.
@@ -417,11 +417,7 @@ impl PostgresCoordinator {
         let index = self.slot_index(Operation::Record, slot)?;
         let (started_s, started_us) = split_time(run.started);
         let (finished_s, finished_us) = split_time(run.finished);
-        let (outcome, error) = match &run.outcome {
-            RunOutcome::Ok => ("ok", None),
-            RunOutcome::Failed(message) => ("failed", Some(message.clone())),
-            other => ("failed", Some(other.to_string())),
-        };
+        let (outcome, error) = (run.outcome.kind(), run.outcome.message());
         let query = sqlx::query(&self.table.record_sql)
             .bind(&*slot.job)
             .bind(index)

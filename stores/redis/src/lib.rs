@@ -69,7 +69,7 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use periodic::{BoxError, BoxFuture, Coordinator, RunOutcome, RunRecord, Slot};
+use periodic::{BoxError, BoxFuture, Coordinator, RunRecord, Slot};
 use redis::aio::ConnectionManager;
 
 /// The key prefix unless [`RedisCoordinator::prefix`] says otherwise.
@@ -443,11 +443,7 @@ impl RedisCoordinator {
 
     async fn record_run(&self, slot: &Slot, run: &RunRecord) -> Result<(), Error> {
         let key = self.key(slot);
-        let (outcome, error) = match &run.outcome {
-            RunOutcome::Ok => ("ok", None),
-            RunOutcome::Failed(message) => ("failed", Some(message.clone())),
-            other => ("failed", Some(other.to_string())),
-        };
+        let (outcome, error) = (run.outcome.kind(), run.outcome.message());
         let record = Record {
             owner: &self.owner,
             due_ms: millis(slot.due),
@@ -534,7 +530,7 @@ struct Record<'a> {
     started_ms: u64,
     finished_ms: u64,
     outcome: &'static str,
-    error: Option<String>,
+    error: Option<&'a str>,
 }
 
 /// `{"owner":"<owner>",`: how a record of this owner starts.
