@@ -484,18 +484,6 @@ impl<T> Core<T> {
         self.pending.load(Ordering::Acquire)
     }
 
-    /// Makes sure that [`signal`](Self::signal) wakes the run's task; call before
-    /// [`signalled`](Self::signalled) in a poll. `known` is the run's copy of the waker it
-    /// registered: the state's copy is replaced only when the task's waker is a different one
-    /// (never, on a tokio task, after the first poll), so a tick touches neither the lock nor
-    /// an atomic for it.
-    pub(crate) fn register_run(&self, known: &mut Waker, current: &Waker) {
-        if !known.will_wake(current) {
-            known.clone_from(current);
-            self.lock().run_waker = Some(current.clone());
-        }
-    }
-
     /// Wakes the async waiters of [`until`](Self::until), if there are any. Call after
     /// releasing the lock under which the state changed.
     pub(crate) fn notify_events(&self) {

@@ -5,34 +5,448 @@ use std::mem;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::time::{Instant, Sleep};
 
 use crate::coordinator::{self, Coordination};
-use crate::core::{CancelFuture, Core, StopRequest};
+use crate::core::{CancelFuture, Core, State, StopRequest};
 use crate::schedule::{Schedule, jitter_offset, later};
 use crate::target::{BoxTarget, Failure, Outcome, Tick};
 use crate::{Error, OnError, RunOutcome, RunRecord, StopReason, Unreachable, clock};
 
 /// Owns what one run needs and, when the run ends for any reason — including its task being
 /// dropped by a runtime that shuts down — hands the target back and wakes everyone waiting.
+///
+/// The run's future is most of a timer's memory, and its first bytes are what a tick touches:
+/// everything the run keeps between ticks is here, in one place, rather than in locals of the
+/// `async` block scattered over the future (see the budget test at the end of this file).
 pub(crate) struct Run<T: Clone + Send + Sync + 'static> {
-    pub(crate) core: Arc<Core<T>>,
-    /// Always present until [`end`](Self::end) hands it back to the state.
-    pub(crate) target: Option<BoxTarget<T>>,
-    pub(crate) cancel_on: Option<CancelFuture>,
+    /// Always present until [`end`](Self::end) hands it back to the state. Apart from the rest:
+    /// an async tick's future borrows it while the run waits on `state`.
+    target: Option<BoxTarget<T>>,
+    state: RunState<T>,
+}
+
+/// What a run keeps between its ticks.
+struct RunState<T> {
+    core: Arc<Core<T>>,
+    /// The one sleep of the run, made by its first poll and reset to each next deadline, never
+    /// re-created.
+    sleep: Option<Pin<Box<Sleep>>>,
+    schedule: Schedule,
+    /// The run's copy of the period, in nanoseconds (a change comes as a signal).
+    period: u64,
+    /// Ticks started in this run.
+    tick_no: u64,
+    /// What few runs use, boxed.
+    cold: Option<Box<Cold>>,
+}
+
+/// The parts of a run that most timers do without.
+struct Cold {
+    cancel_on: Option<CancelFuture>,
+    /// Draws the jitter offsets; only a jittered timer has one.
+    rng: Option<fastrand::Rng>,
+    coord: Option<Coord>,
+}
+
+/// A claim of a slot in flight: whether this replica won it, or why the store could not say.
+type Claim = Pin<Box<dyn Future<Output = Result<bool, String>> + Send>>;
+
+/// A coordinated run's progress through its slots.
+struct Coord {
+    c: Arc<Coordination>,
+    /// The next slot to claim.
+    slot: u64,
+    /// Whether the coordinator's `prepare` succeeded in this run.
+    prepared: bool,
+    /// The claim in flight.
+    claim: Option<Claim>,
 }
 
 impl<T: Clone + Send + Sync + 'static> Run<T> {
+    /// A new run of the timer whose state `s` is, with `target`; called by `start` under the
+    /// state's lock, after it set the run's start instant and period.
+    pub(crate) fn new(core: Arc<Core<T>>, target: BoxTarget<T>, s: &mut State<T>) -> Self {
+        let cfg = &core.config;
+        let schedule = Schedule::new(s.mode, later(s.started_at, cfg.initial_delay), cfg.jitter());
+        let cancel_on = s.take_cancel_on();
+        let coord = s.coordination().cloned();
+        let jittered = schedule.jitter() != 0.0;
+        let cold = (cancel_on.is_some() || coord.is_some() || jittered).then(|| {
+            Box::new(Cold {
+                cancel_on,
+                rng: jittered.then(|| {
+                    cfg.seed()
+                        .map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed)
+                }),
+                coord: coord.map(|c| Coord {
+                    c,
+                    slot: 0,
+                    prepared: false,
+                    claim: None,
+                }),
+            })
+        });
+        let period = nanos(s.period);
+        Run {
+            target: Some(target),
+            state: RunState {
+                core,
+                sleep: None,
+                schedule,
+                period,
+                tick_no: 0,
+                cold,
+            },
+        }
+    }
+
     /// Runs the timer until it stops.
+    ///
+    /// One `async` block for the whole run, owning the run: a helper future borrowing it would
+    /// add its own bytes to every timer's task.
     pub(crate) fn run(self) -> impl Future<Output = ()> + Send + 'static {
-        // An async block that captures the run, rather than an `async fn` taking it: an
-        // `async fn` would keep a second copy of its argument in its future.
         let mut run = self;
         async move {
-            let reason = drive(&mut run).await;
+            let reason = 'run: {
+                // The first poll: the task's id (a target that stops its own timer is told
+                // apart by it) and its waker, which `signal` wakes. A tokio task's waker is the
+                // same at every poll, so it is registered once, before the first tick.
+                let waker = poll_fn(|cx| Poll::Ready(cx.waker().clone())).await;
+                {
+                    let mut s = run.state.core.lock();
+                    s.task_id = Some(tokio::task::id());
+                    s.run_waker = Some(waker);
+                }
+                // The first tick is not jittered: `initial_delay` places it exactly.
+                let st = &mut run.state;
+                st.sleep = Some(Box::pin(clock::sleep_until(st.schedule.due())));
+                // A coordinated run: the next slot to claim, the first one due after the initial
+                // delay.
+                let first = st.schedule.due().saturating_duration_since(Instant::now());
+                let period = st.period();
+                if let Some(co) = st.coord_mut() {
+                    co.slot = co.c.next_index(coordinator::wall_now() + first, period);
+                    st.sleep_to_slot();
+                }
+                // Whether the control state must be read before the next wait: a signal taken
+                // mid-tick.
+                let mut recheck = false;
+
+                loop {
+                    // Wait for the due instant, a trigger, or a stop.
+                    let triggered = loop {
+                        if mem::take(&mut recheck) | run.state.core.take_signal() {
+                            let st = &mut run.state;
+                            match poll_control(&st.core) {
+                                Control::Stop(request) => break 'run stop_reason(request),
+                                Control::Trigger => break true,
+                                Control::Period(p) if st.coord().is_some() => {
+                                    // The next slot on the new grid: not before the first slot
+                                    // the initial delay allows, and after the last slot this run
+                                    // has passed, so that no slot runs twice however the wall
+                                    // clock moved.
+                                    let now = coordinator::wall_now();
+                                    let first = now
+                                        + st.schedule
+                                            .due()
+                                            .saturating_duration_since(Instant::now());
+                                    let old = st.period();
+                                    st.period = nanos(p);
+                                    let co = st.coord_mut().expect("a coordinated run");
+                                    let passed =
+                                        co.c.due(co.slot, old)
+                                            .checked_sub(old)
+                                            .map(|d| d + Duration::from_nanos(1));
+                                    let from = first.max(passed.unwrap_or(first));
+                                    co.slot = co.c.next_index(from, p);
+                                    st.sleep_to_slot();
+                                    recheck = true;
+                                    continue;
+                                }
+                                Control::Period(p) => {
+                                    st.period = nanos(p);
+                                    let now = Instant::now();
+                                    st.schedule.period_changed(p, now);
+                                    let offset = st.jitter_offset();
+                                    let at = st.schedule.fire_at(offset, now);
+                                    clock::reset(st.sleep(), at);
+                                    recheck = true;
+                                    continue;
+                                }
+                                Control::Nothing => {}
+                            }
+                        }
+                        match wait(&mut run.state, |st, cx| {
+                            st.sleep().poll(cx).map(|()| Wake::Deadline)
+                        })
+                        .await
+                        {
+                            Wake::Signal => {}
+                            Wake::CancelOn => break 'run StopReason::CancelOn,
+                            Wake::Deadline | Wake::Done(()) => {
+                                // A coordinated timer wakes by tokio's clock but its slot is due
+                                // by the wall clock: if that says "not yet" (it was set back),
+                                // sleep on.
+                                let st = &mut run.state;
+                                let period = st.period();
+                                if let Some(co) = st.coord()
+                                    && coordinator::wall_now() < co.c.due(co.slot, period)
+                                {
+                                    st.sleep_to_slot();
+                                    continue;
+                                }
+                                break false;
+                            }
+                        }
+                    };
+
+                    // A coordinated slot runs only on the replica whose claim succeeds.
+                    let mut claimed = false;
+                    if !triggered && run.state.coord().is_some() {
+                        {
+                            // In a block: nothing here is kept in the run's future during the claim.
+                            let st = &mut run.state;
+                            let period = st.period();
+                            let name = st.core.config.name().clone();
+                            let co = st.coord_mut().expect("a coordinated run");
+                            let current = co.c.current_index(coordinator::wall_now(), period);
+                            if current > co.slot {
+                                let missed = current - co.slot;
+                                co.slot = current;
+                                st.core.lock().stats.skipped += missed;
+                                tracing::warn!(timer = %name, missed, "woke late: {missed} slot(s) passed unclaimed on this replica");
+                            }
+                            let co = st.coord_mut().expect("a coordinated run");
+                            co.claim = Some(claim(co, &name, period));
+                        }
+                        let verdict = loop {
+                            if run.state.core.take_signal() {
+                                recheck = true;
+                                if let Some(request) = run.state.core.lock().stop {
+                                    break 'run stop_reason(request);
+                                }
+                            }
+                            match wait(&mut run.state, |st, cx| {
+                                let co = st.coord_mut().expect("a coordinated run");
+                                let claim = co.claim.as_mut().expect("a claim in flight");
+                                claim.as_mut().poll(cx).map(Wake::Done)
+                            })
+                            .await
+                            {
+                                Wake::Signal | Wake::Deadline => {}
+                                Wake::CancelOn => break 'run StopReason::CancelOn,
+                                Wake::Done(verdict) => break verdict,
+                            }
+                        };
+                        let st = &mut run.state;
+                        let name = st.core.config.name().clone();
+                        let co = st.coord_mut().expect("a coordinated run");
+                        co.claim = None;
+                        let error = match verdict {
+                            Ok(true) => {
+                                co.prepared = true;
+                                None
+                            }
+                            Ok(false) => {
+                                co.prepared = true;
+                                tracing::debug!(timer = %name, slot = co.slot, "slot claimed by another replica");
+                                co.slot += 1;
+                                st.sleep_to_slot();
+                                continue;
+                            }
+                            Err(error) => Some(error),
+                        };
+                        if let Some(error) = error {
+                            let slot = co.slot;
+                            if co.c.unreachable == Unreachable::Skip {
+                                co.slot += 1;
+                                st.core.lock().stats.skipped += 1;
+                                tracing::error!(timer = %name, slot, %error, "slot skipped: the coordinator could not be reached");
+                                st.sleep_to_slot();
+                                continue;
+                            }
+                            tracing::warn!(timer = %name, slot, %error, "the coordinator could not be reached: running the slot anyway");
+                        } else {
+                            claimed = true;
+                        }
+                    }
+
+                    let started = Instant::now();
+                    // In nanoseconds: kept across the tick's `.await`s, where every byte counts.
+                    let lateness = if triggered {
+                        run.state.schedule.fire_now(started);
+                        0
+                    } else {
+                        nanos(started.saturating_duration_since(run.state.sleep().deadline()))
+                    };
+                    run.state.tick_no += 1;
+                    // Triggers wait in the state only while a signal is pending: skip the lock
+                    // otherwise.
+                    if triggered || run.state.core.signalled() {
+                        let mut s = run.state.core.lock();
+                        s.trigger = false;
+                        s.serve_triggers();
+                    }
+
+                    // The tick's future, if it did not finish inside `tick` (a sync target does).
+                    // Only this is kept across the `.await`s below, not the whole `Tick`, nor the
+                    // span (in a block of its own).
+                    let mut in_flight = None;
+                    let ready = {
+                        let span = tracing::info_span!("tick", timer = %run.state.core.config.name(), tick = run.state.tick_no, triggered);
+                        match run
+                            .target
+                            .as_mut()
+                            .expect("a run owns its target")
+                            .0
+                            .tick(&span)
+                        {
+                            Tick::Ready(outcome) => outcome,
+                            Tick::Pending(fut) => {
+                                in_flight = Some(fut);
+                                None
+                            }
+                        }
+                    };
+                    // `{ ready }` moves the outcome out before the `.await`s of the other branch.
+                    let outcome = if let Some(outcome) = { ready } {
+                        // A sync target finished inside `tick`.
+                        outcome
+                    } else {
+                        // An async target runs here, until it ends, times out, or the run must
+                        // stop. A graceful stop lets it finish until the stop's deadline.
+                        {
+                            // Whether a graceful stop came; its deadline is read from the state
+                            // when needed.
+                            let mut graceful = false;
+                            // Whether the sleep is set to the tick's deadline (its timeout or the
+                            // grace end).
+                            let mut armed = false;
+                            loop {
+                                let st = &mut run.state;
+                                if st.core.take_signal() {
+                                    // Taken here: the wait after the tick must read the control
+                                    // state.
+                                    recheck = true;
+                                    match st.core.lock().stop {
+                                        Some(StopRequest::Graceful(_)) => graceful = true,
+                                        Some(request) => break 'run stop_reason(request),
+                                        None => {}
+                                    }
+                                }
+                                let grace = match graceful.then(|| st.core.lock().stop).flatten() {
+                                    Some(StopRequest::Graceful(deadline)) => Some(deadline),
+                                    _ => None,
+                                };
+                                let timeout = st.tick_deadline(started);
+                                let deadline = match (timeout, grace) {
+                                    (Some(a), Some(b)) => Some(a.min(b)),
+                                    (a, b) => a.or(b),
+                                };
+                                if let Some(at) = deadline
+                                    && (!armed || st.sleep().deadline() != at)
+                                {
+                                    clock::reset(st.sleep(), at);
+                                    armed = true;
+                                }
+                                let woke = if armed {
+                                    wait(st, |st, cx| match poll_tick(&mut in_flight, cx) {
+                                        Poll::Ready(outcome) => Poll::Ready(Wake::Done(outcome)),
+                                        Poll::Pending => {
+                                            st.sleep().poll(cx).map(|()| Wake::Deadline)
+                                        }
+                                    })
+                                    .await
+                                } else {
+                                    wait(st, |_, cx| poll_tick(&mut in_flight, cx).map(Wake::Done))
+                                        .await
+                                };
+                                match woke {
+                                    Wake::Signal => {}
+                                    Wake::CancelOn => break 'run StopReason::CancelOn,
+                                    Wake::Done(outcome) => break outcome,
+                                    Wake::Deadline
+                                        if run.state.tick_deadline(started)
+                                            == Some(run.state.sleep().deadline()) =>
+                                    {
+                                        break Outcome::Failed(Failure::Timeout);
+                                    }
+                                    Wake::Deadline => {
+                                        tracing::warn!(timer = %run.state.core.config.name(), tick = run.state.tick_no, "in-flight tick dropped at the end of the shutdown grace period");
+                                        break 'run StopReason::Shutdown;
+                                    }
+                                }
+                            }
+                        }
+                    };
+                    let finished = Instant::now();
+                    let duration = finished - started;
+                    let st = &mut run.state;
+                    let period = st.period();
+                    let core = &*st.core;
+
+                    if claimed && let Some(co) = st.cold.as_ref().and_then(|c| c.coord.as_ref()) {
+                        record(
+                            &co.c,
+                            core.config.name(),
+                            co.slot,
+                            period,
+                            duration,
+                            &outcome,
+                        );
+                    }
+                    let stop_after = match outcome {
+                        Outcome::Value(value) => {
+                            complete(core, finished, duration, lateness, Ok(value));
+                            None
+                        }
+                        Outcome::Failed(failure) => {
+                            let err = to_error(core.config.name(), core.config.timeout(), failure);
+                            tracing::error!(timer = %core.config.name(), tick = st.tick_no, error = %err, "tick failed");
+                            complete(core, finished, duration, lateness, Err(err.clone()));
+                            if let Some(hook) = core.config.on_failure() {
+                                call_hook(core.config.name(), "on_failure", || hook(&err));
+                            }
+                            (core.config.on_error == OnError::Stop)
+                                .then_some(StopReason::Failed(err))
+                        }
+                        Outcome::End => {
+                            tracing::debug!(timer = %core.config.name(), "target exhausted");
+                            Some(StopReason::Exhausted)
+                        }
+                    };
+                    if let Some(reason) = stop_after {
+                        break 'run reason;
+                    }
+                    if let Some(co) = st.cold.as_mut().and_then(|c| c.coord.as_mut()) {
+                        // A slot, claimed or run anyway, is done (a trigger ran outside the
+                        // slots), and as in fixed-rate the slots that fell due while it ran are
+                        // missed, not run late.
+                        let done = if triggered { co.slot } else { co.slot + 1 };
+                        let next = co.c.next_index(coordinator::wall_now(), period).max(done);
+                        let missed = next - done;
+                        co.slot = next;
+                        if missed > 0 {
+                            st.core.lock().stats.skipped += missed;
+                            tracing::warn!(timer = %st.core.config.name(), missed, "{missed} slot(s) fell due while this replica claimed or ran the last one: missed here");
+                        }
+                        st.sleep_to_slot();
+                        continue;
+                    }
+                    let skipped = st.schedule.finished(period, started, finished);
+                    if skipped > 0 {
+                        st.core.lock().stats.skipped += skipped;
+                        tracing::warn!(timer = %st.core.config.name(), skipped, "tick overran its period: skipped {skipped} slot(s)");
+                    }
+                    let offset = st.jitter_offset();
+                    let at = st.schedule.fire_at(offset, finished);
+                    clock::reset(st.sleep(), at);
+                }
+            };
             run.end(reason);
         }
     }
@@ -40,12 +454,13 @@ impl<T: Clone + Send + Sync + 'static> Run<T> {
     fn end(&mut self, reason: StopReason) {
         // Taken first: a run without its target has ended (see `drop`).
         let target = self.target.take();
-        let name = &self.core.config.name();
+        let core = &self.state.core;
+        let name = &core.config.name();
         tracing::debug!(timer = %name, reason = ?reason, "timer stopped");
-        if let Some(hook) = self.core.config.on_stop() {
+        if let Some(hook) = core.config.on_stop() {
             call_hook(name, "on_stop", || hook(&reason));
         }
-        let mut s = self.core.lock();
+        let mut s = core.lock();
         s.target = target;
         s.running = false;
         s.stop = None;
@@ -72,8 +487,8 @@ impl<T: Clone + Send + Sync + 'static> Run<T> {
         }
         // Dropping the senders tells their receivers that the timer stopped.
         drop(waiters);
-        self.core.notify_events();
-        self.core.notify_ended();
+        core.notify_events();
+        core.notify_ended();
     }
 }
 
@@ -84,6 +499,84 @@ impl<T: Clone + Send + Sync + 'static> Drop for Run<T> {
             self.end(StopReason::RuntimeShutdown);
         }
     }
+}
+
+impl<T> RunState<T> {
+    /// The run's sleep.
+    fn sleep(&mut self) -> Pin<&mut Sleep> {
+        self.sleep
+            .as_mut()
+            .expect("the run made its sleep in its first poll")
+            .as_mut()
+    }
+
+    fn period(&self) -> Duration {
+        Duration::from_nanos(self.period)
+    }
+
+    fn coord(&self) -> Option<&Coord> {
+        self.cold.as_ref()?.coord.as_ref()
+    }
+
+    fn coord_mut(&mut self) -> Option<&mut Coord> {
+        self.cold.as_mut()?.coord.as_mut()
+    }
+
+    /// The jitter offset for the next tick (none without jitter).
+    fn jitter_offset(&mut self) -> f64 {
+        let (jitter, period) = (self.schedule.jitter(), self.period());
+        match self.cold.as_mut().and_then(|c| c.rng.as_mut()) {
+            Some(rng) => jitter_offset(rng, jitter, period),
+            None => 0.0,
+        }
+    }
+
+    /// Sleeps until the coordinated run's next slot is due by the wall clock.
+    fn sleep_to_slot(&mut self) {
+        let period = self.period();
+        if let Some(co) = self.coord() {
+            let at = coordinator::instant_of(co.c.due(co.slot, period));
+            clock::reset(self.sleep(), at);
+        }
+    }
+
+    /// The instant a tick started at `started` times out, if the timer has a tick timeout.
+    fn tick_deadline(&self, started: Instant) -> Option<Instant> {
+        self.core
+            .config
+            .timeout()
+            .and_then(|d| started.checked_add(d))
+    }
+}
+
+/// The claim of a coordinated run's next slot, with the coordinator's `prepare` first until
+/// that succeeded once. Boxed: only coordinated runs pay for the claim's state.
+fn claim(co: &Coord, name: &Arc<str>, period: Duration) -> Claim {
+    let coordinator =
+        co.c.coordinator
+            .clone()
+            .expect("start refuses a coordinated timer without a coordinator");
+    let ask = co.c.slot(name, co.slot, period);
+    let first = !co.prepared;
+    Box::pin(async move {
+        let limit = coordinator::call_timeout(ask.period);
+        // One bound for the whole step, prepare included.
+        let step = async {
+            if first {
+                // The store is prepared before the run's first claim, and again before each
+                // slot until that succeeds.
+                coordinator
+                    .prepare()
+                    .await
+                    .map_err(|err| format!("the store is not ready: {err}"))?;
+            }
+            coordinator.claim(&ask).await.map_err(|err| err.to_string())
+        };
+        match tokio::time::timeout(limit, step).await {
+            Ok(verdict) => verdict,
+            Err(_) => Err(format!("no answer within {limit:?}")),
+        }
+    })
 }
 
 /// Calls a user hook; its panic is logged, never propagated.
@@ -124,44 +617,51 @@ enum Wake<O> {
     CancelOn,
     /// The sleep reached its deadline.
     Deadline,
-    /// The tick in flight completed.
+    /// The work waited for (a tick in flight, a claim) completed.
     Done(O),
 }
 
-/// Waits for a signal, `cancel_on`, the tick in flight (if any) or the sleep's deadline (if
-/// `sleep` is given), whichever comes first, in that order of priority.
+/// Waits for a signal, `cancel_on`, or what `work` polls (the sleep, a tick in flight, a
+/// claim), whichever comes first, in that order of priority.
 ///
-/// One hand-written poll instead of a `select!` of several futures: the run registers its
-/// waker once per poll and keeps a single `Sleep` for every deadline of its life.
-fn wait<'a, 'f: 'a, T, O>(
-    core: &'a Core<T>,
-    waker: &'a mut Waker,
-    cancel_on: &'a mut Option<CancelFuture>,
-    mut tick: Option<Pin<&'a mut (dyn Future<Output = O> + Send + 'f)>>,
-    mut sleep: Option<Pin<&'a mut Sleep>>,
+/// One hand-written poll instead of a `select!` of several futures, holding only a reference
+/// to the run's state (and what `work` captures): it is part of the run's future while it waits.
+fn wait<'a, T, O>(
+    state: &'a mut RunState<T>,
+    mut work: impl FnMut(&mut RunState<T>, &mut Context<'_>) -> Poll<Wake<O>> + 'a,
 ) -> impl Future<Output = Wake<O>> + 'a {
     poll_fn(move |cx| {
-        core.register_run(waker, cx.waker());
-        if core.signalled() {
+        // The waker registered by the run's first poll is the one to wake (see `Run::run`).
+        #[cfg(debug_assertions)]
+        {
+            let s = state.core.lock();
+            let registered = s.run_waker.as_ref();
+            debug_assert!(
+                registered.is_some_and(|w| w.will_wake(cx.waker())),
+                "a run's task was polled with another waker than its first"
+            );
+        }
+        if state.core.signalled() {
             return Poll::Ready(Wake::Signal);
         }
-        if let Some(fut) = cancel_on
+        if let Some(fut) = state.cold.as_mut().and_then(|c| c.cancel_on.as_mut())
             && fut.as_mut().poll(cx).is_ready()
         {
             return Poll::Ready(Wake::CancelOn);
         }
-        if let Some(tick) = &mut tick
-            && let Poll::Ready(out) = tick.as_mut().poll(cx)
-        {
-            return Poll::Ready(Wake::Done(out));
-        }
-        if let Some(sleep) = &mut sleep
-            && sleep.as_mut().poll(cx).is_ready()
-        {
-            return Poll::Ready(Wake::Deadline);
-        }
-        Poll::Pending
+        work(state, cx)
     })
+}
+
+/// Polls the tick in flight (the run waits on it only while there is one).
+fn poll_tick<F: Future + Unpin>(
+    in_flight: &mut Option<F>,
+    cx: &mut Context<'_>,
+) -> Poll<F::Output> {
+    match in_flight {
+        Some(fut) => Pin::new(fut).poll(cx),
+        None => Poll::Pending,
+    }
 }
 
 fn stop_reason(request: StopRequest) -> StopReason {
@@ -170,374 +670,6 @@ fn stop_reason(request: StopRequest) -> StopReason {
         StopRequest::Now { dropped: false } => StopReason::Cancelled,
         StopRequest::Graceful(_) => StopReason::Shutdown,
     }
-}
-
-/// The life of a run: waits, ticks, records, until something stops it.
-///
-/// Written with the size of its future in mind (it is most of a timer's memory): one `Sleep`
-/// for every deadline, one borrowed `Run` instead of several arguments, and the tick's span
-/// kept in the tick's own allocation.
-///
-/// A function returning an `async` block rather than an `async fn`: an `async fn` keeps a copy of
-/// its argument beside the argument itself.
-#[allow(
-    clippy::manual_async_fn,
-    reason = "an async fn would store its argument twice in its future"
-)]
-fn drive<T: Clone + Send + Sync + 'static>(
-    run: &mut Run<T>,
-) -> impl Future<Output = StopReason> + Send + '_ {
-    async move {
-        // The run's parts are reached through `run` wherever they are used, rather than bound to
-        // locals: a local reference used after an `.await` would be stored in the future.
-        let mut rng = run
-            .core
-            .config
-            .seed()
-            .map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed);
-        let (mut period, coord, mut schedule) = {
-            let (period, coord, schedule, run_id) = {
-                let mut s = run.core.lock();
-                s.task_id = Some(tokio::task::id());
-                s.period_changed = false;
-                let cfg = &run.core.config;
-                let schedule =
-                    Schedule::new(s.mode, later(s.started_at, cfg.initial_delay), cfg.jitter());
-                (s.period, s.coordination().cloned(), schedule, s.run_id)
-            };
-            // Logged after the lock is released (a tracing layer may read the timer), in a
-            // block of its own: the values it borrows are not kept in the run's future.
-            tracing::debug!(timer = %run.core.config.name(), run = run_id, period = ?period, mode = %schedule.mode(), "timer started");
-            (period, coord, schedule)
-        };
-        // The first tick is not jittered: `initial_delay` places it exactly. The one sleep of the
-        // run: reset to each next deadline, never re-created.
-        let mut sleep = Box::pin(clock::sleep_until(schedule.due()));
-        // A coordinated run: the next slot to claim, the first one due after the initial delay.
-        let mut slot: u64 = 0;
-        // Whether the coordinator's `prepare` succeeded in this run.
-        let mut prepared = false;
-        if let Some(c) = &coord {
-            let first = schedule.due().saturating_duration_since(Instant::now());
-            slot = c.next_index(coordinator::wall_now() + first, period);
-            sleep_to_slot(sleep.as_mut(), c, slot, period);
-        }
-        // The waker registered for signals; a no-op one until the first wait registers the task's.
-        let mut waker = Waker::noop().clone();
-        let mut tick_no: u64 = 0;
-        // Whether the control state must be read before the next wait: a signal taken mid-tick.
-        let mut recheck = false;
-
-        loop {
-            // Wait for the due instant, a trigger, or a stop.
-            let triggered = loop {
-                if mem::take(&mut recheck) | run.core.take_signal() {
-                    match poll_control(&run.core) {
-                        Control::Stop(request) => return stop_reason(request),
-                        Control::Trigger => break true,
-                        Control::Period(p) if let Some(c) = &coord => {
-                            // The next slot on the new grid: not before the first slot the
-                            // initial delay allows, and after the last slot this run has passed,
-                            // so that no slot runs twice however the wall clock moved.
-                            let now = coordinator::wall_now();
-                            let first =
-                                now + schedule.due().saturating_duration_since(Instant::now());
-                            let passed = c
-                                .due(slot, period)
-                                .checked_sub(period)
-                                .map(|d| d + Duration::from_nanos(1));
-                            let from = first.max(passed.unwrap_or(first));
-                            period = p;
-                            slot = c.next_index(from, period);
-                            sleep_to_slot(sleep.as_mut(), c, slot, period);
-                            recheck = true;
-                            continue;
-                        }
-                        Control::Period(p) => {
-                            period = p;
-                            let now = Instant::now();
-                            schedule.period_changed(period, now);
-                            let at = schedule
-                                .fire_at(jitter_offset(&mut rng, schedule.jitter(), period), now);
-                            clock::reset(sleep.as_mut(), at);
-                            recheck = true;
-                            continue;
-                        }
-                        Control::Nothing => {}
-                    }
-                }
-                match wait::<T, ()>(
-                    &run.core,
-                    &mut waker,
-                    &mut run.cancel_on,
-                    None,
-                    Some(sleep.as_mut()),
-                )
-                .await
-                {
-                    Wake::Signal => {}
-                    Wake::CancelOn => return StopReason::CancelOn,
-                    Wake::Deadline | Wake::Done(()) => {
-                        // A coordinated timer wakes by tokio's clock but its slot is due by the
-                        // wall clock: if that says "not yet" (it was set back), sleep on.
-                        if let Some(c) = &coord
-                            && coordinator::wall_now() < c.due(slot, period)
-                        {
-                            sleep_to_slot(sleep.as_mut(), c, slot, period);
-                            continue;
-                        }
-                        break false;
-                    }
-                }
-            };
-
-            // A coordinated slot runs only on the replica whose claim succeeds.
-            let mut claimed = false;
-            if !triggered && let Some(c) = &coord {
-                let current = c.current_index(coordinator::wall_now(), period);
-                if current > slot {
-                    let missed = current - slot;
-                    run.core.lock().stats.skipped += missed;
-                    tracing::warn!(timer = %run.core.config.name(), missed, "woke late: {missed} slot(s) passed unclaimed on this replica");
-                    slot = current;
-                }
-                let coordinator = c
-                    .coordinator
-                    .clone()
-                    .expect("start refuses a coordinated timer without a coordinator");
-                let ask = c.slot(run.core.config.name(), slot, period);
-                let first = !prepared;
-                // Boxed: only coordinated runs pay for the claim's state.
-                let mut claim = Box::pin(async move {
-                    let limit = coordinator::call_timeout(ask.period);
-                    // One bound for the whole step, prepare included.
-                    let step = async {
-                        if first {
-                            // The store is prepared before the run's first claim, and again
-                            // before each slot until that succeeds.
-                            coordinator
-                                .prepare()
-                                .await
-                                .map_err(|err| format!("the store is not ready: {err}"))?;
-                        }
-                        coordinator.claim(&ask).await.map_err(|err| err.to_string())
-                    };
-                    match tokio::time::timeout(limit, step).await {
-                        Ok(verdict) => verdict,
-                        Err(_) => Err(format!("no answer within {limit:?}")),
-                    }
-                });
-                let verdict = loop {
-                    if run.core.take_signal() {
-                        recheck = true;
-                        if let Some(request) = run.core.lock().stop {
-                            return stop_reason(request);
-                        }
-                    }
-                    match wait::<T, _>(
-                        &run.core,
-                        &mut waker,
-                        &mut run.cancel_on,
-                        Some(claim.as_mut()),
-                        None,
-                    )
-                    .await
-                    {
-                        Wake::Signal | Wake::Deadline => {}
-                        Wake::CancelOn => return StopReason::CancelOn,
-                        Wake::Done(verdict) => break verdict,
-                    }
-                };
-                let error = match verdict {
-                    Ok(true) => {
-                        prepared = true;
-                        None
-                    }
-                    Ok(false) => {
-                        prepared = true;
-                        tracing::debug!(timer = %run.core.config.name(), slot, "slot claimed by another replica");
-                        slot += 1;
-                        sleep_to_slot(sleep.as_mut(), c, slot, period);
-                        continue;
-                    }
-                    Err(error) => Some(error),
-                };
-                if let Some(error) = error {
-                    if c.unreachable == Unreachable::Skip {
-                        run.core.lock().stats.skipped += 1;
-                        tracing::error!(timer = %run.core.config.name(), slot, %error, "slot skipped: the coordinator could not be reached");
-                        slot += 1;
-                        sleep_to_slot(sleep.as_mut(), c, slot, period);
-                        continue;
-                    }
-                    tracing::warn!(timer = %run.core.config.name(), slot, %error, "the coordinator could not be reached: running the slot anyway");
-                } else {
-                    claimed = true;
-                }
-            }
-
-            let started = Instant::now();
-            // In nanoseconds: kept across the tick's `.await`s, where every byte counts.
-            let lateness = if triggered {
-                schedule.fire_now(started);
-                0
-            } else {
-                nanos(started.saturating_duration_since(sleep.deadline()))
-            };
-            tick_no += 1;
-            // Triggers wait in the state only while a signal is pending: skip the lock otherwise.
-            if triggered || run.core.signalled() {
-                let mut s = run.core.lock();
-                s.trigger = false;
-                s.serve_triggers();
-            }
-
-            // The tick's future, if it did not finish inside `tick` (a sync target does). Only this
-            // is kept across the `.await`s below, not the whole `Tick`.
-            let mut in_flight = None;
-            let ready = {
-                let span = tracing::info_span!("tick", timer = %run.core.config.name(), tick = tick_no, triggered);
-                match run
-                    .target
-                    .as_mut()
-                    .expect("a run owns its target")
-                    .0
-                    .tick(&span)
-                {
-                    Tick::Ready(outcome) => outcome,
-                    Tick::Pending(fut) => {
-                        in_flight = Some(fut);
-                        None
-                    }
-                }
-            };
-            // `{ ready }` moves the outcome out before the `.await`s of the other branch.
-            let outcome = if let Some(outcome) = { ready } {
-                // A sync target finished inside `tick`.
-                outcome
-            } else {
-                // An async target runs here, until it ends, times out, or the run must stop. A
-                // graceful stop lets it finish until the stop's deadline.
-                // Whether a graceful stop came; its deadline is read from the state when needed.
-                let mut graceful = false;
-                // Whether the sleep is set to the tick's deadline (its timeout or the grace end).
-                let mut armed = false;
-                loop {
-                    if run.core.take_signal() {
-                        // Taken here: the wait after the tick must read the control state.
-                        recheck = true;
-                        match run.core.lock().stop {
-                            Some(StopRequest::Graceful(_)) => graceful = true,
-                            Some(request) => return stop_reason(request),
-                            None => {}
-                        }
-                    }
-                    let grace = match graceful.then(|| run.core.lock().stop).flatten() {
-                        Some(StopRequest::Graceful(deadline)) => Some(deadline),
-                        _ => None,
-                    };
-                    let deadline = match (
-                        run.core
-                            .config
-                            .timeout()
-                            .and_then(|d| started.checked_add(d)),
-                        grace,
-                    ) {
-                        (Some(a), Some(b)) => Some(a.min(b)),
-                        (a, b) => a.or(b),
-                    };
-                    if let Some(at) = deadline
-                        && (!armed || sleep.deadline() != at)
-                    {
-                        clock::reset(sleep.as_mut(), at);
-                        armed = true;
-                    }
-                    let deadline_sleep = armed.then_some(sleep.as_mut());
-                    match wait(
-                        &run.core,
-                        &mut waker,
-                        &mut run.cancel_on,
-                        in_flight.as_mut().map(Pin::as_mut),
-                        deadline_sleep,
-                    )
-                    .await
-                    {
-                        Wake::Signal => {}
-                        Wake::CancelOn => return StopReason::CancelOn,
-                        Wake::Done(outcome) => break outcome,
-                        Wake::Deadline
-                            if run
-                                .core
-                                .config
-                                .timeout()
-                                .and_then(|d| started.checked_add(d))
-                                == Some(sleep.deadline()) =>
-                        {
-                            break Outcome::Failed(Failure::Timeout);
-                        }
-                        Wake::Deadline => {
-                            tracing::warn!(timer = %run.core.config.name(), tick = tick_no, "in-flight tick dropped at the end of the shutdown grace period");
-                            return StopReason::Shutdown;
-                        }
-                    }
-                }
-            };
-            let finished = Instant::now();
-            let duration = finished - started;
-
-            if claimed && let Some(c) = &coord {
-                record(c, run.core.config.name(), slot, period, duration, &outcome);
-            }
-            let stop_after = match outcome {
-                Outcome::Value(value) => {
-                    complete(&run.core, finished, duration, lateness, Ok(value));
-                    None
-                }
-                Outcome::Failed(failure) => {
-                    let err = to_error(run.core.config.name(), run.core.config.timeout(), failure);
-                    tracing::error!(timer = %run.core.config.name(), tick = tick_no, error = %err, "tick failed");
-                    complete(&run.core, finished, duration, lateness, Err(err.clone()));
-                    if let Some(hook) = run.core.config.on_failure() {
-                        call_hook(run.core.config.name(), "on_failure", || hook(&err));
-                    }
-                    (run.core.config.on_error == OnError::Stop).then_some(StopReason::Failed(err))
-                }
-                Outcome::End => {
-                    tracing::debug!(timer = %run.core.config.name(), "target exhausted");
-                    Some(StopReason::Exhausted)
-                }
-            };
-            if let Some(reason) = stop_after {
-                return reason;
-            }
-            if let Some(c) = &coord {
-                // A slot, claimed or run anyway, is done (a trigger ran outside the slots), and as
-                // in fixed-rate the slots that fell due while it ran are missed, not run late.
-                let done = if triggered { slot } else { slot + 1 };
-                let next = c.next_index(coordinator::wall_now(), period).max(done);
-                let missed = next - done;
-                if missed > 0 {
-                    run.core.lock().stats.skipped += missed;
-                    tracing::warn!(timer = %run.core.config.name(), missed, "{missed} slot(s) fell due while this replica claimed or ran the last one: missed here");
-                }
-                slot = next;
-                sleep_to_slot(sleep.as_mut(), c, slot, period);
-                continue;
-            }
-            let skipped = schedule.finished(period, started, finished);
-            if skipped > 0 {
-                run.core.lock().stats.skipped += skipped;
-                tracing::warn!(timer = %run.core.config.name(), skipped, "tick overran its period: skipped {skipped} slot(s)");
-            }
-            let at = schedule.fire_at(jitter_offset(&mut rng, schedule.jitter(), period), finished);
-            clock::reset(sleep.as_mut(), at);
-        }
-    }
-}
-
-/// Sleeps until slot `slot` of a coordinated run is due by the wall clock.
-fn sleep_to_slot(sleep: Pin<&mut Sleep>, c: &Coordination, slot: u64, period: Duration) {
-    clock::reset(sleep, coordinator::instant_of(c.due(slot, period)));
 }
 
 /// Records the run of a claimed slot in the coordinator's store, on a task of its own so that a
@@ -657,7 +789,8 @@ mod tests {
     /// A timer's memory is mostly its run's task and its `Core`; at a million timers every
     /// byte counts (SPEC §9, the `scale` benchmark). These budgets catch an accidental
     /// regression, such as a large value kept across an `.await`. tokio allocates a task in
-    /// 128-byte steps: a future of up to 280 bytes takes 384, one of 288 takes 512.
+    /// 128-byte steps: a future of up to 152 bytes takes 256 (the same as a raw
+    /// `tokio::time::interval` loop), one of up to 280 takes 384.
     ///
     /// With glibc's allocator the bytes a timer costs also depend on how `Core`'s allocation
     /// fits among the fragments that tokio's 128-byte-aligned task allocations leave behind:
@@ -673,15 +806,15 @@ mod tests {
             "Core<()> is {} bytes",
             size_of_val(&*core)
         );
-        let target = core.lock().target.take();
-        let run = super::Run {
-            core,
-            target,
-            cancel_on: None,
-        };
+        let target = core
+            .lock()
+            .target
+            .take()
+            .expect("a stopped timer holds its target");
+        let run = super::Run::new(core.clone(), target, &mut core.lock());
         let fut = run.run();
         assert!(
-            size_of_val(&fut) <= 272,
+            size_of_val(&fut) <= 152,
             "a run's future is {} bytes",
             size_of_val(&fut)
         );

@@ -21,9 +21,11 @@ pub(crate) struct Schedule {
     jitter: f32,
     /// Nominal due instant of the next tick, before jitter.
     due: Instant,
-    /// The last tick's reference instant, if a tick ran in this run: its start in fixed-rate,
-    /// its finish in fixed-delay.
-    last: Option<Instant>,
+    /// The last tick's reference instant, if a tick ran in this run (its start in fixed-rate,
+    /// its finish in fixed-delay), as nanoseconds before `due` — never after it (see
+    /// [`set`](Self::set)) — or [`NO_TICK`](Self::NO_TICK): half the bytes of an
+    /// `Option<Instant>`, in the future of every timer's task.
+    last: u64,
 }
 
 impl Schedule {
@@ -34,13 +36,30 @@ impl Schedule {
             mode,
             jitter: toward_zero(jitter),
             due: first,
-            last: None,
+            last: Self::NO_TICK,
         }
     }
 
-    /// The run's mode.
-    pub(crate) fn mode(&self) -> Mode {
-        self.mode
+    /// No tick ran in this run yet.
+    const NO_TICK: u64 = u64::MAX;
+
+    /// The last tick's reference instant.
+    fn last(&self) -> Option<Instant> {
+        (self.last != Self::NO_TICK).then(|| {
+            self.due
+                .checked_sub(Duration::from_nanos(self.last))
+                .unwrap_or(self.due)
+        })
+    }
+
+    /// Moves the next tick to `due`, keeping the last tick's reference instant `last`. Every
+    /// caller keeps `last ≤ due`: a tick is never due before the last one started or finished.
+    fn set(&mut self, due: Instant, last: Option<Instant>) {
+        self.due = due;
+        self.last = last.map_or(Self::NO_TICK, |last| {
+            let gap = due.saturating_duration_since(last).as_nanos();
+            u64::try_from(gap).unwrap_or(Self::NO_TICK - 1)
+        });
     }
 
     /// The jitter fraction.
@@ -56,7 +75,7 @@ impl Schedule {
     /// A tick fires now, ahead of the schedule (a trigger). In fixed-rate the grid is re-anchored
     /// at `now`, so that the following tick is due one period after it.
     pub(crate) fn fire_now(&mut self, now: Instant) {
-        self.due = now;
+        self.set(now, self.last());
     }
 
     /// The tick due at [`due`](Self::due) ran from `started` to `finished`. Plans the next tick
@@ -72,16 +91,14 @@ impl Schedule {
     ) -> u64 {
         match self.mode {
             Mode::FixedDelay => {
-                self.last = Some(finished);
-                self.due = later(finished, period);
+                self.set(later(finished, period), Some(finished));
                 0
             }
             Mode::FixedRate => {
-                self.last = Some(started);
                 let next = later(self.due, period);
                 if next >= finished {
                     // The common case: the tick finished within its period.
-                    self.due = next;
+                    self.set(next, Some(started));
                     return 0;
                 }
                 // Smallest k ≥ 1 whose slot `due + k·period` is not before `finished`.
@@ -89,10 +106,11 @@ impl Schedule {
                 let k = behind.div_ceil(period.as_nanos());
                 let k = u64::try_from(k).unwrap_or(u64::MAX);
                 let nanos = period.as_nanos().saturating_mul(u128::from(k));
-                self.due = later(
+                let due = later(
                     self.due,
                     Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX)),
                 );
+                self.set(due, Some(started));
                 k - 1
             }
         }
@@ -103,8 +121,8 @@ impl Schedule {
     /// at `now` if that instant has passed; fixed-rate re-anchors its grid at the new due instant.
     /// Before the first tick of a run, the first tick keeps its due instant.
     pub(crate) fn period_changed(&mut self, period: Duration, now: Instant) {
-        if let Some(reference) = self.last {
-            self.due = later(reference, period).max(now);
+        if let Some(reference) = self.last() {
+            self.set(later(reference, period).max(now), Some(reference));
         }
     }
 
@@ -188,6 +206,28 @@ mod tests {
         let mut s = Schedule::new(Mode::FixedDelay, t0, 0.0);
         assert_eq!(s.finished(10 * MS, t0, t0 + 25 * MS), 0);
         assert_eq!(s.due(), t0 + 35 * MS);
+    }
+
+    #[test]
+    fn a_period_change_counts_from_the_last_ticks_reference_instant() {
+        let t0 = Instant::now();
+        let mut s = Schedule::new(Mode::FixedRate, t0, 0.0);
+        // Before any tick, the first tick keeps its due instant.
+        s.period_changed(20 * MS, t0);
+        assert_eq!(s.due(), t0);
+        // A fixed-rate tick started at 1 ms; a trigger at 4 ms moves the grid but not the
+        // reference instant; the new period counts from the start of the last tick.
+        s.finished(10 * MS, t0 + MS, t0 + 3 * MS);
+        s.fire_now(t0 + 4 * MS);
+        s.period_changed(20 * MS, t0 + 5 * MS);
+        assert_eq!(s.due(), t0 + 21 * MS);
+        // Fixed-delay: from the finish; a reference already a period ago gives `now`.
+        let mut s = Schedule::new(Mode::FixedDelay, t0, 0.0);
+        s.finished(10 * MS, t0, t0 + 2 * MS);
+        s.period_changed(20 * MS, t0 + 5 * MS);
+        assert_eq!(s.due(), t0 + 22 * MS);
+        s.period_changed(MS, t0 + 5 * MS);
+        assert_eq!(s.due(), t0 + 5 * MS);
     }
 
     #[test]

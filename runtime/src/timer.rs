@@ -1152,15 +1152,14 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         s.running = true;
         s.stop = None;
         s.trigger = false;
+        s.period_changed = false;
         s.task_id = None;
         s.started_at = Instant::now();
-        let run = Run {
-            core: core.clone(),
-            target: Some(target),
-            cancel_on: s.take_cancel_on(),
-        };
+        let run = Run::new(core.clone(), target, &mut s);
+        let (run_id, period, mode) = (s.run_id, s.period, s.mode);
         drop(s);
         drop(runtime.spawn(run.run()));
+        tracing::debug!(timer = %core.config.name(), run = run_id, period = ?period, mode = %mode, "timer started");
         Ok(())
     }
 
