@@ -117,17 +117,19 @@ impl Config {
 }
 
 /// The figures of [`Stats`](crate::Stats), kept compact (the error boxed): every tick writes
-/// them, and a million timers each carry them.
+/// them, and a million timers each carry them. `repr(C)`, those every tick writes first.
 #[repr(C)]
 pub(crate) struct Tally {
     pub(crate) ticks: u64,
     pub(crate) hits: u64,
-    pub(crate) errors: u64,
-    pub(crate) skipped: u64,
     /// In nanoseconds, [`NONE`](Self::NONE) before the first tick (and below for lateness).
     pub(crate) last_duration: u64,
     pub(crate) max_duration: u64,
     pub(crate) last_lateness: u64,
+    /// In nanoseconds, saturating.
+    pub(crate) total_duration: u64,
+    pub(crate) errors: u64,
+    pub(crate) skipped: u64,
     pub(crate) last_error: Option<Box<Error>>,
 }
 
@@ -136,11 +138,12 @@ impl Default for Tally {
         Tally {
             ticks: 0,
             hits: 0,
-            errors: 0,
-            skipped: 0,
             last_duration: Self::NONE,
             max_duration: 0,
             last_lateness: Self::NONE,
+            total_duration: 0,
+            errors: 0,
+            skipped: 0,
             last_error: None,
         }
     }
@@ -157,6 +160,7 @@ impl Tally {
         self.last_duration = duration.min(Self::NONE - 1);
         self.max_duration = self.max_duration.max(self.last_duration);
         self.last_lateness = lateness.min(Self::NONE - 1);
+        self.total_duration = self.total_duration.saturating_add(duration);
     }
 
     pub(crate) fn to_stats(&self) -> crate::Stats {
@@ -168,6 +172,7 @@ impl Tally {
             skipped: self.skipped,
             last_duration: figure(self.last_duration),
             max_duration: Duration::from_nanos(self.max_duration),
+            total_duration: Duration::from_nanos(self.total_duration),
             last_lateness: figure(self.last_lateness),
             last_error: self.last_error.as_deref().cloned(),
         }
@@ -210,10 +215,6 @@ pub(crate) struct State<T> {
     // Touched by every tick (`driver::complete`).
     /// Callers waiting for ticks and subscriptions, allocated by the first of them.
     pub(crate) waiting: Option<Box<Waiting<T>>>,
-    /// Incremented by every successful `start`.
-    pub(crate) run_id: u64,
-    pub(crate) last_tick_at: Option<Instant>,
-    pub(crate) stats: Tally,
     pub(crate) last_result: Option<T>,
     /// Whether the most recently completed tick failed.
     pub(crate) last_failed: bool,
@@ -225,10 +226,14 @@ pub(crate) struct State<T> {
     pub(crate) running: bool,
     pub(crate) trigger: bool,
     pub(crate) single_shot: bool,
+
+    // Touched by every tick.
+    pub(crate) last_tick_at: Option<Instant>,
+    pub(crate) stats: Tally,
+
+    /// Incremented by every successful `start`.
+    pub(crate) run_id: u64,
     pub(crate) period: Duration,
-    /// When the current (or last) run was started: the origin of its schedule. Kept here
-    /// rather than in the run's future, whose size is most of a timer's memory.
-    pub(crate) started_at: Instant,
     pub(crate) stop: Option<StopRequest>,
     /// The task running the current run, once it has started.
     pub(crate) task_id: Option<tokio::task::Id>,

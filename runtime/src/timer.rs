@@ -121,6 +121,9 @@ pub struct Stats {
     pub last_duration: Option<Duration>,
     /// The longest any tick ran.
     pub max_duration: Duration,
+    /// How long all completed ticks ran together: with [`ticks`](Self::ticks), their mean
+    /// duration (the sum and count of a summary metric).
+    pub total_duration: Duration,
     /// How late the last tick started against the instant it was scheduled for (zero for a
     /// triggered tick).
     pub last_lateness: Option<Duration>,
@@ -984,7 +987,6 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
             last_failed: false,
             stats: Tally::default(),
             run_waker: None,
-            started_at: Instant::now(),
         };
         Timer {
             core: Arc::new(Core::new(config, state)),
@@ -1154,8 +1156,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         s.trigger = false;
         s.period_changed = false;
         s.task_id = None;
-        s.started_at = Instant::now();
-        let run = Run::new(core.clone(), target, &mut s);
+        let run = Run::new(core.clone(), target, &mut s, Instant::now());
         let (run_id, period, mode) = (s.run_id, s.period, s.mode);
         drop(s);
         drop(runtime.spawn(run.run()));

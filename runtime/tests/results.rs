@@ -138,6 +138,7 @@ async fn stats_count_ticks_errors_skips_durations_and_lateness() {
     assert_eq!((s.ticks, s.hits, s.errors, s.skipped), (0, 0, 0, 0));
     assert_eq!(s.last_duration, None);
     assert_eq!(s.max_duration, Duration::ZERO);
+    assert_eq!(s.total_duration, Duration::ZERO);
     assert_eq!(s.last_lateness, None);
     assert!(s.last_error.is_none());
 
@@ -148,6 +149,7 @@ async fn stats_count_ticks_errors_skips_durations_and_lateness() {
     assert_eq!((s.ticks, s.hits, s.errors, s.skipped), (1, 1, 0, 0));
     assert_eq!(s.last_duration, Some(secs(3)));
     assert_eq!(s.max_duration, secs(3));
+    assert_eq!(s.total_duration, secs(3));
     assert_eq!(s.last_lateness, Some(Duration::ZERO));
 
     sleep(secs(40)).await; // 45
@@ -155,6 +157,7 @@ async fn stats_count_ticks_errors_skips_durations_and_lateness() {
     assert_eq!((s.ticks, s.hits, s.errors, s.skipped), (3, 2, 1, 2));
     assert_eq!(s.last_duration, Some(secs(1)));
     assert_eq!(s.max_duration, secs(25));
+    assert_eq!(s.total_duration, secs(3 + 25 + 1));
     assert_eq!(s.last_lateness, Some(Duration::ZERO));
     assert_eq!(io_message(s.last_error.as_ref().unwrap()), "third");
     assert_eq!(timer.hit_count(), s.hits);
@@ -168,6 +171,7 @@ async fn stats_count_ticks_errors_skips_durations_and_lateness() {
     assert_eq!(s.last_lateness, Some(secs(3)));
     assert_eq!(s.last_duration, Some(Duration::ZERO));
     assert_eq!(s.max_duration, secs(25));
+    assert_eq!(s.total_duration, secs(29));
     // The last error stays readable after later successes.
     assert_eq!(io_message(s.last_error.as_ref().unwrap()), "third");
     timer.cancel().await;
