@@ -175,10 +175,13 @@ impl<T: Clone + Send + Sync + 'static> Run<T> {
                                 Control::Period(p) => {
                                     st.period = nanos(p);
                                     let now = Instant::now();
-                                    st.schedule.period_changed(p, now);
-                                    let offset = st.jitter_offset();
-                                    let at = st.schedule.fire_at(offset, now);
-                                    clock::reset(st.sleep(), at);
+                                    // Before the first tick nothing moves: the first tick stays
+                                    // where the initial delay put it, not jittered.
+                                    if st.schedule.period_changed(p, now) {
+                                        let offset = st.jitter_offset();
+                                        let at = st.schedule.fire_at(offset, now);
+                                        clock::reset(st.sleep(), at);
+                                    }
                                     recheck = true;
                                     continue;
                                 }
@@ -459,6 +462,10 @@ impl<T: Clone + Send + Sync + 'static> Run<T> {
     fn end(&mut self, reason: StopReason) {
         // Taken first: a run without its target has ended (see `drop`).
         let target = self.target.take();
+        // A claim in flight is dropped before anyone learns that the run ended.
+        if let Some(co) = self.state.coord_mut() {
+            co.claim = None;
+        }
         let core = &self.state.core;
         let name = &core.config.name();
         tracing::debug!(timer = %name, reason = ?reason, "timer stopped");

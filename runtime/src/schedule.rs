@@ -56,9 +56,11 @@ impl Schedule {
     /// caller keeps `last ≤ due`: a tick is never due before the last one started or finished.
     fn set(&mut self, due: Instant, last: Option<Instant>) {
         self.due = due;
+        // A gap of 584 years or more (a period of `Duration::MAX`) is kept as just under it,
+        // 1 ns short at most: `NO_TICK` would forget that a tick ran.
         self.last = last.map_or(Self::NO_TICK, |last| {
             let gap = due.saturating_duration_since(last).as_nanos();
-            u64::try_from(gap).unwrap_or(Self::NO_TICK - 1)
+            u64::try_from(gap).map_or(Self::NO_TICK - 1, |gap| gap.min(Self::NO_TICK - 1))
         });
     }
 
@@ -119,11 +121,14 @@ impl Schedule {
     /// The period changed at `now` to `period`. The next tick becomes due one new period after
     /// the last tick's reference instant (its start in fixed-rate, its finish in fixed-delay), or
     /// at `now` if that instant has passed; fixed-rate re-anchors its grid at the new due instant.
-    /// Before the first tick of a run, the first tick keeps its due instant.
-    pub(crate) fn period_changed(&mut self, period: Duration, now: Instant) {
-        if let Some(reference) = self.last() {
-            self.set(later(reference, period).max(now), Some(reference));
-        }
+    /// Before the first tick of a run, the first tick keeps its due instant. Returns whether
+    /// the next tick moved (whether a tick ran in this run).
+    pub(crate) fn period_changed(&mut self, period: Duration, now: Instant) -> bool {
+        let Some(reference) = self.last() else {
+            return false;
+        };
+        self.set(later(reference, period).max(now), Some(reference));
+        true
     }
 
     /// The instant to sleep until for the next tick: [`due`](Self::due) moved by `offset`
@@ -213,7 +218,7 @@ mod tests {
         let t0 = Instant::now();
         let mut s = Schedule::new(Mode::FixedRate, t0, 0.0);
         // Before any tick, the first tick keeps its due instant.
-        s.period_changed(20 * MS, t0);
+        assert!(!s.period_changed(20 * MS, t0));
         assert_eq!(s.due(), t0);
         // A fixed-rate tick started at 1 ms; a trigger at 4 ms moves the grid but not the
         // reference instant; the new period counts from the start of the last tick.
@@ -228,6 +233,20 @@ mod tests {
         assert_eq!(s.due(), t0 + 22 * MS);
         s.period_changed(MS, t0 + 5 * MS);
         assert_eq!(s.due(), t0 + 5 * MS);
+    }
+
+    #[test]
+    fn a_tick_is_remembered_however_long_the_period() {
+        let t0 = Instant::now();
+        for mode in [Mode::FixedDelay, Mode::FixedRate] {
+            // The run's period in nanoseconds saturates at u64::MAX for `Duration::MAX`.
+            let mut s = Schedule::new(mode, t0, 0.0);
+            s.finished(Duration::from_nanos(u64::MAX), t0, t0);
+            assert!(s.period_changed(MS, t0 + MS), "{mode:?}");
+            // The gap is kept 1 ns short: the reference instant reads 1 ns late.
+            let due = s.due() - (t0 + MS);
+            assert!(due <= Duration::from_nanos(1), "{mode:?}: {due:?}");
+        }
     }
 
     #[test]

@@ -1159,8 +1159,10 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         let run = Run::new(core.clone(), target, &mut s, Instant::now());
         let (run_id, period, mode) = (s.run_id, s.period, s.mode);
         drop(s);
-        drop(runtime.spawn(run.run()));
+        // Before the spawn: on a multi-threaded runtime the run may tick, and even stop,
+        // before `spawn` returns.
         tracing::debug!(timer = %core.config.name(), run = run_id, period = ?period, mode = %mode, "timer started");
+        drop(runtime.spawn(run.run()));
         Ok(())
     }
 
