@@ -131,9 +131,9 @@ impl<T: Clone + Send + Sync + 'static> Run<T> {
                 st.sleep = Some(Box::pin(clock::sleep_until(st.schedule.due())));
                 // A coordinated run: the next slot to claim, the first one due after the initial
                 // delay.
-                let first = st.schedule.due().saturating_duration_since(Instant::now());
                 let period = st.period();
-                if let Some(co) = st.coord_mut() {
+                if let Some(co) = st.cold.as_mut().and_then(|c| c.coord.as_mut()) {
+                    let first = st.schedule.due().saturating_duration_since(Instant::now());
                     co.slot = co.c.next_index(coordinator::wall_now() + first, period);
                     st.sleep_to_slot();
                 }
@@ -327,66 +327,62 @@ impl<T: Clone + Send + Sync + 'static> Run<T> {
                     } else {
                         // An async target runs here, until it ends, times out, or the run must
                         // stop. A graceful stop lets it finish until the stop's deadline.
-                        {
-                            // Whether a graceful stop came; its deadline is read from the state
-                            // when needed.
-                            let mut graceful = false;
-                            // Whether the sleep is set to the tick's deadline (its timeout or the
-                            // grace end).
-                            let mut armed = false;
-                            loop {
-                                let st = &mut run.state;
-                                if st.core.take_signal() {
-                                    // Taken here: the wait after the tick must read the control
-                                    // state.
-                                    recheck = true;
-                                    match st.core.lock().stop {
-                                        Some(StopRequest::Graceful(_)) => graceful = true,
-                                        Some(request) => break 'run stop_reason(request),
-                                        None => {}
-                                    }
+                        // Whether a graceful stop came; its deadline is read from the state
+                        // when needed.
+                        let mut graceful = false;
+                        // Whether the sleep is set to the tick's deadline (its timeout or the
+                        // grace end).
+                        let mut armed = false;
+                        loop {
+                            let st = &mut run.state;
+                            if st.core.take_signal() {
+                                // Taken here: the wait after the tick must read the control
+                                // state.
+                                recheck = true;
+                                match st.core.lock().stop {
+                                    Some(StopRequest::Graceful(_)) => graceful = true,
+                                    Some(request) => break 'run stop_reason(request),
+                                    None => {}
                                 }
-                                let grace = match graceful.then(|| st.core.lock().stop).flatten() {
-                                    Some(StopRequest::Graceful(deadline)) => Some(deadline),
-                                    _ => None,
-                                };
-                                let timeout = st.tick_deadline(started);
-                                let deadline = match (timeout, grace) {
-                                    (Some(a), Some(b)) => Some(a.min(b)),
-                                    (a, b) => a.or(b),
-                                };
-                                if let Some(at) = deadline
-                                    && (!armed || st.sleep().deadline() != at)
-                                {
-                                    clock::reset(st.sleep(), at);
-                                    armed = true;
-                                }
-                                let woke = if armed {
-                                    wait(st, |st, cx| match poll_tick(&mut in_flight, cx) {
-                                        Poll::Ready(outcome) => Poll::Ready(Wake::Done(outcome)),
-                                        Poll::Pending => {
-                                            st.sleep().poll(cx).map(|()| Wake::Deadline)
-                                        }
-                                    })
+                            }
+                            let grace = match graceful.then(|| st.core.lock().stop).flatten() {
+                                Some(StopRequest::Graceful(deadline)) => Some(deadline),
+                                _ => None,
+                            };
+                            let timeout = st.tick_deadline(started);
+                            let deadline = match (timeout, grace) {
+                                (Some(a), Some(b)) => Some(a.min(b)),
+                                (a, b) => a.or(b),
+                            };
+                            if let Some(at) = deadline
+                                && (!armed || st.sleep().deadline() != at)
+                            {
+                                clock::reset(st.sleep(), at);
+                                armed = true;
+                            }
+                            let woke = if armed {
+                                wait(st, |st, cx| match poll_tick(&mut in_flight, cx) {
+                                    Poll::Ready(outcome) => Poll::Ready(Wake::Done(outcome)),
+                                    Poll::Pending => st.sleep().poll(cx).map(|()| Wake::Deadline),
+                                })
+                                .await
+                            } else {
+                                wait(st, |_, cx| poll_tick(&mut in_flight, cx).map(Wake::Done))
                                     .await
-                                } else {
-                                    wait(st, |_, cx| poll_tick(&mut in_flight, cx).map(Wake::Done))
-                                        .await
-                                };
-                                match woke {
-                                    Wake::Signal => {}
-                                    Wake::CancelOn => break 'run StopReason::CancelOn,
-                                    Wake::Done(outcome) => break outcome,
-                                    Wake::Deadline
-                                        if run.state.tick_deadline(started)
-                                            == Some(run.state.sleep().deadline()) =>
-                                    {
-                                        break Outcome::Failed(Failure::Timeout);
-                                    }
-                                    Wake::Deadline => {
-                                        tracing::warn!(timer = %run.state.core.config.name(), tick = run.state.tick_no, "in-flight tick dropped at the end of the shutdown grace period");
-                                        break 'run StopReason::Shutdown;
-                                    }
+                            };
+                            match woke {
+                                Wake::Signal => {}
+                                Wake::CancelOn => break 'run StopReason::CancelOn,
+                                Wake::Done(outcome) => break outcome,
+                                Wake::Deadline
+                                    if run.state.tick_deadline(started)
+                                        == Some(run.state.sleep().deadline()) =>
+                                {
+                                    break Outcome::Failed(Failure::Timeout);
+                                }
+                                Wake::Deadline => {
+                                    tracing::warn!(timer = %run.state.core.config.name(), tick = run.state.tick_no, "in-flight tick dropped at the end of the shutdown grace period");
+                                    break 'run StopReason::Shutdown;
                                 }
                             }
                         }
@@ -397,7 +393,7 @@ impl<T: Clone + Send + Sync + 'static> Run<T> {
                     let period = st.period();
                     let core = &*st.core;
 
-                    if claimed && let Some(co) = st.cold.as_ref().and_then(|c| c.coord.as_ref()) {
+                    if claimed && let Some(co) = st.coord() {
                         record(
                             &co.c,
                             core.config.name(),
