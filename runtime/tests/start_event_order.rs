@@ -1,10 +1,10 @@
 //! The "timer started" event comes before anything of the run it announces, also when the run
 //! goes to another thread at once. Its own test binary: it installs a global subscriber.
 //!
-//! Found in review (94e1fc8 logged the event after spawning the run): the subscriber here takes
-//! 200 ms over "timer started", which, with the event logged after the spawn, let the worker tick
-//! and stop the run first. With the event logged before the spawn the order holds however long
-//! the subscriber takes.
+//! Found in review (94e1fc8 logged the event after spawning the run, so on a multi-threaded
+//! runtime a worker could tick and stop the run before a subscriber saw the start): when the
+//! event is seen, the run's task must not exist yet. The subscriber counts the runtime's live
+//! tasks at that moment — 0 before the spawn, 1 after it, whatever the threads do.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -13,8 +13,9 @@ use periodic::{OnError, Timer};
 use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
+/// The "timer …" events in order, each with the runtime's live tasks when it was seen.
 #[derive(Clone, Default)]
-struct Order(Arc<Mutex<Vec<String>>>);
+struct Order(Arc<Mutex<Vec<(String, usize)>>>);
 
 struct Message(String);
 
@@ -31,17 +32,16 @@ impl<S: tracing::Subscriber> Layer<S> for Order {
         let mut m = Message(String::new());
         event.record(&mut m);
         if m.0.starts_with("timer ") {
-            // A subscriber that takes a while (I/O, a lock): the worker runs meanwhile.
-            if m.0 == "timer started" {
-                std::thread::sleep(Duration::from_millis(200));
-            }
-            self.0.lock().unwrap().push(m.0);
+            let tasks = tokio::runtime::Handle::current()
+                .metrics()
+                .num_alive_tasks();
+            self.0.lock().unwrap().push((m.0, tasks));
         }
     }
 }
 
 #[test]
-fn started_is_logged_before_the_run_ticks_or_stops() {
+fn started_is_logged_before_the_run_is_spawned() {
     let order = Order::default();
     tracing::subscriber::set_global_default(tracing_subscriber::registry().with(order.clone()))
         .unwrap();
@@ -65,5 +65,7 @@ fn started_is_logged_before_the_run_ticks_or_stops() {
         timer.cancel().await;
     });
     let got = order.0.lock().unwrap().clone();
-    assert_eq!(got, ["timer started", "timer stopped"]);
+    let names: Vec<&str> = got.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["timer started", "timer stopped"]);
+    assert_eq!(got[0].1, 0, "the run was spawned before its start was logged");
 }
