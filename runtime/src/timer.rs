@@ -97,6 +97,8 @@ impl<T> Drop for Timer<T> {
 /// timer.wait().hit_count(3).await?;
 /// let stats = timer.stats();
 /// assert_eq!((stats.ticks, stats.hits, stats.errors, stats.skipped), (3, 3, 0, 0));
+/// // A sync target returns at once (under a paused clock, in no time at all).
+/// assert_eq!(stats.total_duration, Duration::ZERO);
 /// assert!(stats.last_error.is_none());
 /// # Ok(())
 /// # }
