@@ -67,5 +67,8 @@ fn started_is_logged_before_the_run_is_spawned() {
     let got = order.0.lock().unwrap().clone();
     let names: Vec<&str> = got.iter().map(|(name, _)| name.as_str()).collect();
     assert_eq!(names, ["timer started", "timer stopped"]);
-    assert_eq!(got[0].1, 0, "the run was spawned before its start was logged");
+    assert_eq!(
+        got[0].1, 0,
+        "the run was spawned before its start was logged"
+    );
 }
