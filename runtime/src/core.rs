@@ -120,7 +120,8 @@ impl Config {
 /// them, and a million timers each carry them. `repr(C)`, those every tick writes first.
 #[repr(C)]
 pub(crate) struct Tally {
-    pub(crate) ticks: u64,
+    /// Completed ticks that produced a value (with `errors`, all completed ticks: see
+    /// [`ticks`](Self::ticks)).
     pub(crate) hits: u64,
     /// In nanoseconds, [`NONE`](Self::NONE) before the first tick (and below for lateness).
     pub(crate) last_duration: u64,
@@ -136,7 +137,6 @@ pub(crate) struct Tally {
 impl Default for Tally {
     fn default() -> Self {
         Tally {
-            ticks: 0,
             hits: 0,
             last_duration: Self::NONE,
             max_duration: 0,
@@ -153,10 +153,20 @@ impl Tally {
     /// No figure yet.
     pub(crate) const NONE: u64 = u64::MAX;
 
-    /// Records a completed tick's duration and lateness, in nanoseconds (saturating below
-    /// [`NONE`](Self::NONE)).
-    pub(crate) fn record(&mut self, duration: u64, lateness: u64) {
-        self.ticks += 1;
+    /// Completed ticks: those that produced a value and those that failed (not kept apart, one
+    /// counter less for every tick to write).
+    pub(crate) fn ticks(&self) -> u64 {
+        self.hits.saturating_add(self.errors)
+    }
+
+    /// Records a completed tick, failed or not, its duration and lateness in nanoseconds
+    /// (saturating below [`NONE`](Self::NONE)).
+    pub(crate) fn record(&mut self, failed: bool, duration: u64, lateness: u64) {
+        if failed {
+            self.errors += 1;
+        } else {
+            self.hits += 1;
+        }
         self.last_duration = duration.min(Self::NONE - 1);
         self.max_duration = self.max_duration.max(self.last_duration);
         self.last_lateness = lateness.min(Self::NONE - 1);
@@ -166,7 +176,7 @@ impl Tally {
     pub(crate) fn to_stats(&self) -> crate::Stats {
         let figure = |ns: u64| (ns != Self::NONE).then(|| Duration::from_nanos(ns));
         crate::Stats {
-            ticks: self.ticks,
+            ticks: self.ticks(),
             hits: self.hits,
             errors: self.errors,
             skipped: self.skipped,
@@ -233,6 +243,9 @@ pub(crate) struct State<T> {
 
     /// Incremented by every successful `start`.
     pub(crate) run_id: u64,
+    /// `stats.ticks()` when the current run started: the run's tick numbers count from it (kept
+    /// here rather than in the run's task, whose bytes a tick touches; see `driver::Run`).
+    pub(crate) ticks_before_run: u64,
     pub(crate) period: Duration,
     pub(crate) stop: Option<StopRequest>,
     /// The task running the current run, once it has started.
@@ -288,6 +301,12 @@ pub(crate) struct Waiting<T> {
 }
 
 impl<T> State<T> {
+    /// The number of the current run's tick in progress (or of its next tick), from 1: every
+    /// tick a run starts either completes, counted in `stats.ticks()`, or ends the run.
+    pub(crate) fn tick_in_run(&self) -> u64 {
+        self.stats.ticks().saturating_sub(self.ticks_before_run) + 1
+    }
+
     /// Why `start` must fail, if it must.
     pub(crate) fn config_error(&self) -> Option<&Error> {
         self.rare.as_ref()?.config_error.as_ref()

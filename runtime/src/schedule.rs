@@ -16,8 +16,9 @@ pub(crate) struct Schedule {
     mode: Mode,
     /// The timer's jitter fraction, kept here for the run rather than read from the timer's
     /// configuration (at the cold end of its shared state) on every tick. An `f32` fits beside
-    /// `mode` (an `f64` would take the run's future past tokio's 384-byte task size), rounded
-    /// toward zero so that an offset never exceeds `jitter·period`.
+    /// `mode` (an `f64` would add 8 bytes to every run's future, whose budget the test at the
+    /// end of `driver.rs` keeps), rounded toward zero so that an offset never exceeds
+    /// `jitter·period`.
     jitter: f32,
     /// Nominal due instant of the next tick, before jitter.
     due: Instant,

@@ -85,14 +85,12 @@ impl<T> Feed<T> {
         self.waker.wake();
     }
 
-    /// Delivers one tick's outcome. Cloning `T` is the only per-subscriber cost.
-    pub(crate) fn deliver(&self, outcome: &Result<T, Error>)
-    where
-        T: Clone,
-    {
+    /// Delivers one tick's outcome, a copy made for this subscriber (cloning `T` is the only
+    /// per-subscriber cost of a tick).
+    pub(crate) fn deliver(&self, outcome: Result<T, Error>) {
         self.push(match outcome {
-            Ok(v) => Item::Value(v.clone()),
-            Err(e) => Item::Error(e.clone()),
+            Ok(v) => Item::Value(v),
+            Err(e) => Item::Error(e),
         });
     }
 

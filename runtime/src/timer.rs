@@ -978,6 +978,7 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
             ),
             single_shot,
             run_id: 0,
+            ticks_before_run: 0,
             running: false,
             stop: None,
             trigger: false,
@@ -1153,6 +1154,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
             return Err(Error::NotRunning { name: name() });
         };
         s.run_id += 1;
+        s.ticks_before_run = s.stats.ticks();
         s.running = true;
         s.stop = None;
         s.trigger = false;
@@ -1428,13 +1430,13 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         let (attach, seen) = {
             let s = core.lock();
             let attach = if s.running { s.run_id } else { s.run_id + 1 };
-            (attach, s.stats.ticks)
+            (attach, s.stats.ticks())
         };
         let inner = futures_util::stream::unfold((core, seen), move |(core, seen)| async move {
             let (item, seen) = core
                 .until(|s| {
-                    if s.stats.ticks > seen && s.run_id == attach {
-                        Some((s.latest(), s.stats.ticks))
+                    if s.stats.ticks() > seen && s.run_id == attach {
+                        Some((s.latest(), s.stats.ticks()))
                     } else if s.run_id > attach || (s.run_id == attach && !s.running) {
                         Some((None, seen))
                     } else {

@@ -2,7 +2,7 @@
 //! feeds, load shedding, the end of the stream, close and drop. Paused time throughout.
 
 use std::io;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
@@ -10,7 +10,7 @@ use periodic::{Error, OnError, Subscription, Timer};
 use tokio::time::{advance, sleep};
 
 mod common;
-use common::{ms, secs, within};
+use common::{clone_counting, ms, secs, within};
 
 /// A sync target returning 1, 2, 3, …
 fn counter() -> impl FnMut() -> u32 + Send + 'static {
@@ -263,25 +263,10 @@ async fn close_from_a_plain_thread_is_idempotent() {
     timer.cancel().await;
 }
 
-/// A value whose clones are counted, to see the work a tick does per subscriber.
-#[derive(Debug)]
-struct Counted(Arc<AtomicU64>);
-
-impl Clone for Counted {
-    fn clone(&self) -> Self {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        Counted(self.0.clone())
-    }
-}
-
 // Dropping a subscription unsubscribes it: the timer no longer clones values for it.
 #[tokio::test(start_paused = true)]
 async fn dropping_a_subscription_unsubscribes_it() {
-    let clones = Arc::new(AtomicU64::new(0));
-    let timer = Timer::new(secs(1), {
-        let clones = clones.clone();
-        move || Counted(clones.clone())
-    });
+    let (timer, clones) = clone_counting(secs(1));
     timer.start().unwrap();
     within(timer.wait().hit_count(1)).await.unwrap();
 
@@ -298,6 +283,28 @@ async fn dropping_a_subscription_unsubscribes_it() {
     let after_drop = per_tick(3).await;
     assert_eq!(with_one, alone + 1, "one clone per tick for the subscriber");
     assert_eq!(after_drop, alone, "no work for a dropped subscription");
+    timer.cancel().await;
+}
+
+// A tick clones its value only for those who receive it: without waiters or subscribers the
+// value moves into the timer's state, and reading it is the first clone.
+#[tokio::test(start_paused = true)]
+async fn a_value_nobody_receives_is_not_cloned() {
+    let (timer, clones) = clone_counting(secs(1));
+    timer.start().unwrap();
+    sleep(ms(2500)).await; // ticks at 0, 1 and 2 s
+    assert_eq!(timer.stats().ticks, 3);
+    assert_eq!(
+        clones.load(Ordering::SeqCst),
+        0,
+        "no clone without a recipient"
+    );
+    assert!(timer.last_result().is_some());
+    assert_eq!(
+        clones.load(Ordering::SeqCst),
+        1,
+        "reading the value clones it"
+    );
     timer.cancel().await;
 }
 

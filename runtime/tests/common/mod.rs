@@ -3,6 +3,7 @@
 
 use std::future::IntoFuture;
 use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
@@ -21,6 +22,27 @@ pub(crate) const fn secs(s: u64) -> Duration {
 
 pub(crate) const fn ms(m: u64) -> Duration {
     Duration::from_millis(m)
+}
+
+/// A value whose clones are counted, to see the work a tick does per recipient.
+#[derive(Debug)]
+pub(crate) struct Counted(pub(crate) Arc<AtomicU64>);
+
+impl Clone for Counted {
+    fn clone(&self) -> Self {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Counted(self.0.clone())
+    }
+}
+
+/// A timer at `period` whose values are [`Counted`], and the counter of their clones.
+pub(crate) fn clone_counting(period: Duration) -> (Timer<Counted>, Arc<AtomicU64>) {
+    let clones = Arc::new(AtomicU64::new(0));
+    let timer = Timer::new(period, {
+        let clones = clones.clone();
+        move || Counted(clones.clone())
+    });
+    (timer, clones)
 }
 
 /// Awaits `f`, failing the test instead of hanging if the library never completes it. Under
