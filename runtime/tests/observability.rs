@@ -154,6 +154,14 @@ impl Capture {
 }
 
 impl Captured {
+    /// How many events the library emitted at `level`, whatever their timer.
+    fn library_count(&self, level: Level) -> usize {
+        self.events
+            .iter()
+            .filter(|e| e.is_library() && e.level == level)
+            .count()
+    }
+
     /// The `tick` spans of timer `name`, in creation order.
     fn tick_spans(&self, name: &str) -> Vec<&SpanRec> {
         self.spans
@@ -376,11 +384,7 @@ async fn fixed_rate_overrun_warns_once_per_batch_with_the_count() {
     assert!(warns[1].message.contains('3'), "{}", warns[1].message);
     assert_eq!(timer.stats().skipped, 5);
     // No other warning from the library at all.
-    let all_library_warns = c
-        .events
-        .iter()
-        .filter(|e| e.is_library() && e.level == Level::WARN)
-        .count();
+    let all_library_warns = c.library_count(Level::WARN);
     assert_eq!(all_library_warns, 2);
 }
 
@@ -463,11 +467,7 @@ async fn a_slot_skipped_for_an_unreachable_store_is_an_error_naming_the_slot() {
         errors[0].message
     );
     assert_eq!(timer.stats().skipped, 3);
-    let all_library_errors = c
-        .events
-        .iter()
-        .filter(|e| e.is_library() && e.level == Level::ERROR)
-        .count();
+    let all_library_errors = c.library_count(Level::ERROR);
     assert_eq!(all_library_errors, 3);
 }
 
@@ -508,11 +508,7 @@ async fn a_target_error_is_an_error_event_with_the_timer_name() {
     let rendered = format!("{} {:?}", errors[0].message, errors[0].fields);
     assert!(rendered.contains("disk on fire"), "{rendered}");
     assert_eq!(errors[0].field("tick"), Some("2"));
-    let all_library_errors = c
-        .events
-        .iter()
-        .filter(|e| e.is_library() && e.level == Level::ERROR)
-        .count();
+    let all_library_errors = c.library_count(Level::ERROR);
     assert_eq!(all_library_errors, 1);
 }
 

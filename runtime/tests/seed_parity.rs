@@ -8,7 +8,7 @@
 //! library. The seed's hypothesis property tests become exhaustive loops over small inputs.
 
 use std::io;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Barrier, Mutex, mpsc};
 use std::thread;
 use std::time::Duration;
@@ -20,7 +20,7 @@ use tokio::runtime::Builder;
 use tokio::time::{Instant, sleep};
 
 mod common;
-use common::{Background, ms, multi_thread_runtime, secs, within};
+use common::{Background, clone_counting, ms, multi_thread_runtime, secs, within};
 
 /// Upper bound for anything a cross-thread test waits for; reached only on failure.
 const LIMIT: Duration = Duration::from_secs(10);
@@ -81,17 +81,6 @@ fn describe(items: &[Result<u32, Error>]) -> Vec<String> {
         .collect()
 }
 
-/// A value whose clones are counted, to see the work a tick does per subscriber.
-#[derive(Debug)]
-struct Counted(Arc<AtomicU64>);
-
-impl Clone for Counted {
-    fn clone(&self) -> Self {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        Counted(self.0.clone())
-    }
-}
-
 /// Collects the text of `tracing` events while the returned guard lives.
 fn capture_logs() -> (Arc<Mutex<Vec<u8>>>, tracing::subscriber::DefaultGuard) {
     let logs = Arc::new(Mutex::new(Vec::<u8>::new()));
@@ -132,11 +121,7 @@ impl io::Write for LogWriter {
 /// no more work for it) and the next receive ends the stream.
 #[tokio::test(start_paused = true)]
 async fn close_unregisters_at_once_and_ends_the_stream() {
-    let clones = Arc::new(AtomicU64::new(0));
-    let timer = Timer::new(secs(1), {
-        let clones = clones.clone();
-        move || Counted(clones.clone())
-    });
+    let (timer, clones) = clone_counting(secs(1));
     let mut feed = timer.subscribe();
     timer.start().unwrap();
     within(timer.wait().hit_count(1)).await.unwrap();

@@ -4,7 +4,8 @@
 //! Found in review (94e1fc8 logged the event after spawning the run, so on a multi-threaded
 //! runtime a worker could tick and stop the run before a subscriber saw the start): when the
 //! event is seen, the run's task must not exist yet. The subscriber counts the runtime's live
-//! tasks at that moment — 0 before the spawn, 1 after it, whatever the threads do.
+//! tasks at that moment: 0 before the spawn, 1 after it — or 0 again if a worker already ran
+//! the run to its end, and then "timer stopped" came first, which the order check catches.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -60,9 +61,14 @@ fn started_is_logged_before_the_run_is_spawned() {
     let _enter = rt.enter();
     timer.start().unwrap();
     rt.block_on(async {
-        // The first tick fails and stops the timer; `cancel` returns once the run is gone.
-        let _ = timer.join().await;
-        timer.cancel().await;
+        // The first tick fails and stops the timer; `cancel` returns once the run is gone. The
+        // bound only turns a hang into a failure.
+        let ended = tokio::time::timeout(Duration::from_secs(10), async {
+            let _ = timer.join().await;
+            timer.cancel().await;
+        })
+        .await;
+        assert!(ended.is_ok(), "the run never ended");
     });
     let got = order.0.lock().unwrap().clone();
     let names: Vec<&str> = got.iter().map(|(name, _)| name.as_str()).collect();
