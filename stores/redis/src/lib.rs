@@ -309,10 +309,13 @@ impl RedisCoordinator {
     /// use std::time::Duration;
     /// use periodic::Slot;
     ///
-    /// let coordinator = periodic_redis::RedisCoordinator::new(manager)
+    /// let coordinator = periodic_redis::RedisCoordinator::new(manager.clone())
     ///     .ttl(Duration::from_secs(3600));
     /// let slot = Slot::new("report", 1, Duration::from_secs(60), Duration::ZERO);
     /// assert_eq!(coordinator.ttl_for(&slot), Duration::from_secs(3600));
+    /// // Redis refuses an expiry of zero: the shortest TTL is 1 ms.
+    /// let shortest = periodic_redis::RedisCoordinator::new(manager).ttl(Duration::ZERO);
+    /// assert_eq!(shortest.ttl_for(&slot), Duration::from_millis(1));
     /// # Ok(())
     /// # }
     /// ```

@@ -215,8 +215,15 @@ pub async fn claims_fail_during_a_cut_and_recover(
         check_claim_error(&s, claim.expect_err("Err during the cut, not Ok(false)"));
     }
     // A slot the other replica claims meanwhile is not the cut replica's either.
-    assert!(direct.claim(&slot(10)).await.unwrap());
-    assert!(through_proxy.claim(&slot(10)).await.is_err());
+    let claim = within(CALL_BOUND, "the other's claim", direct.claim(&slot(10))).await;
+    assert!(claim.unwrap());
+    let claim = within(
+        CALL_BOUND,
+        "a claim during the cut",
+        through_proxy.claim(&slot(10)),
+    )
+    .await;
+    assert!(claim.is_err());
     assert!(
         within(CALL_BOUND, "prepare", through_proxy.prepare())
             .await
@@ -231,16 +238,20 @@ pub async fn claims_fail_during_a_cut_and_recover(
 
     proxy.resume().await;
     let recovered = claims_recover(through_proxy, &slot, 100).await;
-    assert!(
-        !direct.claim(&recovered).await.unwrap(),
-        "the recovered claim is real"
-    );
-    assert!(
-        !through_proxy.claim(&slot(10)).await.unwrap(),
-        "still the other's"
-    );
-    through_proxy.prepare().await.unwrap();
-    through_proxy.record(&slot(1), &run).await.unwrap();
+    let claim = within(CALL_BOUND, "a claim after", direct.claim(&recovered)).await;
+    assert!(!claim.unwrap(), "the recovered claim is real");
+    let claim = within(CALL_BOUND, "a claim after", through_proxy.claim(&slot(10))).await;
+    assert!(!claim.unwrap(), "still the other's");
+    within(CALL_BOUND, "prepare after", through_proxy.prepare())
+        .await
+        .unwrap();
+    within(
+        CALL_BOUND,
+        "record after",
+        through_proxy.record(&slot(1), &run),
+    )
+    .await
+    .unwrap();
 }
 
 /// The contract while a store's connection is stalled (open, but nothing passes) and after:
