@@ -488,9 +488,18 @@ fn overhead(plan: Plan) -> Vec<Report> {
     }]
 }
 
-/// The child side of `scale`: starts `n` idle timers (or tasks) and prints the resident bytes
-/// per timer and the milliseconds it took to start them all.
-fn scale_child(ours: bool, n: usize) {
+/// `periodic`'s shared state per timer in words of a `Mutex<[u64; N]>` (304 bytes, the size of
+/// its `Core`, which the budget test in `runtime/src/driver.rs` keeps), for the `tokio-shared`
+/// side of `scale`.
+const SHARED_STATE_WORDS: usize = 37;
+const _: () = assert!(std::mem::size_of::<Mutex<[u64; SHARED_STATE_WORDS]>>() == 304);
+
+/// The child side of `scale`: starts `n` idle timers (`periodic`), or interval tasks (`tokio`),
+/// or interval tasks each sharing a state of a timer's size with a handle (`tokio-shared`), and
+/// prints the resident bytes per timer and the milliseconds it took to start them all.
+fn scale_child(side: &str, n: usize) {
+    let ours = side == "periodic";
+    let shared = side == "tokio-shared";
     let rt = multi_thread_runtime();
     let hour = Duration::from_secs(3600);
     rt.block_on(async move {
@@ -498,6 +507,7 @@ fn scale_child(ours: bool, n: usize) {
         let started = Instant::now();
         let mut timers = Vec::new();
         let mut tasks = Vec::new();
+        let mut states = Vec::new();
         if ours {
             timers.reserve(n);
             for _ in 0..n {
@@ -510,8 +520,18 @@ fn scale_child(ours: bool, n: usize) {
             }
         } else {
             tasks.reserve(n);
+            if shared {
+                states.reserve(n);
+            }
             for _ in 0..n {
+                // `tokio-shared`: a handle's state, shared with the task as a timer's is.
+                let state = shared.then(|| {
+                    let state = Arc::new(Mutex::new([0_u64; SHARED_STATE_WORDS]));
+                    states.push(state.clone());
+                    state
+                });
                 tasks.push(tokio::spawn(async move {
+                    let _state = state;
                     let mut iv = tokio::time::interval_at(tokio::time::Instant::now() + hour, hour);
                     iv.set_missed_tick_behavior(MissedTickBehavior::Skip);
                     loop {
@@ -529,12 +549,14 @@ fn scale_child(ours: bool, n: usize) {
             (rss1.saturating_sub(rss0)) as f64 / n as f64,
             elapsed.as_secs_f64() * 1_000.0
         );
-        drop((timers, tasks));
+        drop((timers, tasks, states));
     });
 }
 
 /// `scale`: 100,000 and 1,000,000 idle timers; resident bytes per timer and time to start all,
-/// each side in a fresh child process.
+/// each side in a fresh child process. A third side, raw tokio with a shared state of a timer's
+/// size per task, is reported beside ours: the part of the start time any handle-based timer
+/// pays.
 fn scale(plan: Plan) -> Vec<Report> {
     let sizes: &[usize] = if plan.quick {
         &[100_000]
@@ -545,6 +567,7 @@ fn scale(plan: Plan) -> Vec<Report> {
     for &n in sizes {
         let mut mem = (Vec::new(), Vec::new());
         let mut time = (Vec::new(), Vec::new());
+        let mut shared_time = Vec::new();
         for _ in 0..plan.repeats {
             for (side, m, t) in [
                 ("periodic", &mut mem.0, &mut time.0),
@@ -554,7 +577,10 @@ fn scale(plan: Plan) -> Vec<Report> {
                 m.push(out[0]);
                 t.push(out[1]);
             }
+            let out = sys::child(&["scale".into(), "tokio-shared".into(), n.to_string()]);
+            shared_time.push(out[1]);
         }
+        let time_of_ours = time.0.clone();
         for (measure, (ours, theirs)) in [("bytes per timer", mem), ("ms to start all", time)] {
             let periodic = Figure { samples: ours };
             let baseline = Figure { samples: theirs };
@@ -570,6 +596,25 @@ fn scale(plan: Plan) -> Vec<Report> {
                 met: Some(met),
             });
         }
+        // What sharing state with a handle costs raw tokio: the same spawns, each with one
+        // more allocation of our shared state's size, referenced by the task and a handle.
+        reports.push(Report {
+            scenario: "scale",
+            variant: format!("{n}"),
+            inputs: format!("{{\"timers\":{n}}}"),
+            measure: "ms to start all",
+            periodic: Figure {
+                samples: time_of_ours.clone(),
+            },
+            baseline: Some((
+                "tokio + shared state",
+                Figure {
+                    samples: shared_time,
+                },
+            )),
+            target: "(reported)",
+            met: None,
+        });
     }
     reports
 }
@@ -642,7 +687,7 @@ fn main() -> ExitCode {
     if args.first().map(String::as_str) == Some("--child") {
         let ours = args.get(2).map(String::as_str) == Some("periodic");
         match args.get(1).map(String::as_str) {
-            Some("scale") => scale_child(ours, args[3].parse().expect("a timer count")),
+            Some("scale") => scale_child(&args[2], args[3].parse().expect("a timer count")),
             Some("registry") => registry_child(ours),
             other => panic!("unknown child scenario {other:?}"),
         }
