@@ -949,9 +949,9 @@ pub async fn clean_up(fleet: &Fleet) {
 mod rules {
     use super::*;
 
-    /// Two replicas over slots 10..=14: `r1` asks for every slot but `skipped`, `r2` for every
-    /// slot but 12; each wins the even slots it asks for and runs them (the odd ones are lost
-    /// to the other, which does not run them: the history is only about slot 12).
+    /// Two replicas over slots 10..=14: `r1` asks for every slot but `r1_skips`, `r2` for every
+    /// slot but 12; `r1` wins and runs the even slots it asks for, `r2` the odd ones, and the
+    /// other is told it lost. `killed`: the replicas counted as killed.
     fn history(r1_skips: &[u64], killed: &[&str]) -> History {
         let mut lines = Vec::new();
         for slot in 10..=14 {
