@@ -604,7 +604,7 @@ fn scale(plan: Plan) -> Vec<Report> {
             inputs: format!("{{\"timers\":{n}}}"),
             measure: "ms to start all",
             periodic: Figure {
-                samples: time_of_ours.clone(),
+                samples: time_of_ours,
             },
             baseline: Some((
                 "tokio + shared state",
