@@ -63,18 +63,35 @@ impl<T> Feed<T> {
         if let Some(cap) = self.capacity
             && q.items.len() >= cap
         {
-            // Make room: evict the oldest value. A value arriving at a full queue counts as a
-            // drop; an error or the end evicting a value does not (they must never be lost).
-            let victim = q.items.iter().position(Item::is_value).unwrap_or(0);
-            q.items.remove(victim);
-            if item.is_value() {
+            // Make room by dropping the oldest value: a queued one, or else the arriving one.
+            // Errors are kept before values; only a queue of nothing but errors drops its oldest
+            // error for a new one. The end is never dropped: it may be one item over `cap`.
+            // (An unfinished queue holds no end.)
+            let (lost, queued) = match q.items.iter().position(Item::is_value) {
+                Some(oldest) => {
+                    q.items.remove(oldest);
+                    (Some("its oldest value"), true)
+                }
+                None => match item {
+                    Item::Value(_) => (Some("the arriving value"), false),
+                    Item::Error(_) => {
+                        q.items.pop_front();
+                        (Some("its oldest error"), true)
+                    }
+                    Item::End => (None, true),
+                },
+            };
+            if let Some(lost) = lost {
                 q.dropped += 1;
                 tracing::warn!(
                     timer = %self.timer,
                     subscription = %self.label(),
                     dropped = q.dropped,
-                    "subscription full: dropped its oldest value"
+                    "subscription full: dropped {lost}"
                 );
+            }
+            if !queued {
+                return;
             }
         }
         if matches!(item, Item::End) {
@@ -300,11 +317,12 @@ impl<T> Subscription<T> {
         self.len() == 0
     }
 
-    /// How many values a full bounded queue dropped, or [`drop_oldest`](Self::drop_oldest)
-    /// shed.
+    /// How many ticks' outcomes this subscription lost: the values a full bounded queue
+    /// dropped (to make room for a value, an error or the end), the errors a queue full of
+    /// nothing but errors dropped, and the values [`drop_oldest`](Self::drop_oldest) shed.
     ///
-    /// A value evicted from a full bounded queue to make room for an error or the end of the
-    /// stream is not counted here (and not logged): only a value arriving at a full queue is.
+    /// Every outcome delivered to the subscription is received, still buffered, or counted
+    /// here.
     ///
     /// # Examples
     ///

@@ -1482,8 +1482,11 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
 
     /// Like [`subscribe`](Self::subscribe), with a queue of at most `maxsize` items: when it is
     /// full, the oldest value is dropped (logged with `warn!`, counted in
-    /// [`Subscription::dropped_count`]). An error or the end of the stream is never dropped; it
-    /// evicts the oldest value instead. A `maxsize` of 0 is taken as 1.
+    /// [`Subscription::dropped_count`]), also to make room for an error or the end. Errors are
+    /// kept before values: a value arriving at a queue of nothing but errors is the one
+    /// dropped, and only such a queue drops its oldest error for a new one (counted too). The
+    /// end of the stream is never dropped; it may be one item over `maxsize`. A `maxsize` of 0
+    /// is taken as 1.
     ///
     /// # Examples
     ///
@@ -1500,7 +1503,7 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
     /// // 5 values into a queue of 2: the oldest were dropped; the end evicted value 4.
     /// assert_eq!(feed.recv().await.transpose()?, Some(5));
     /// assert!(feed.recv().await.is_none());
-    /// assert_eq!(feed.dropped_count(), 3);
+    /// assert_eq!(feed.dropped_count(), 4);
     /// # Ok(())
     /// # }
     /// ```

@@ -187,18 +187,65 @@ async fn drop_oldest_never_drops_errors_or_the_end() {
 }
 
 // An error or the end arriving at a full bounded feed evicts the oldest value instead of being
-// lost, and is not counted as a dropped value.
+// lost; the evicted value is counted like any other.
 #[tokio::test(start_paused = true)]
 async fn an_error_or_the_end_evicts_a_value_from_a_full_feed() {
     let timer = Timer::new(secs(1), failing_on(&[3]));
     let mut feed = timer.subscribe_bounded(2);
     timer.start().unwrap();
     sleep(ms(1500)).await; // calls at 0 and 1 s: [1, 2] — full
-    assert_eq!(feed.len(), 2);
+    assert_eq!((feed.len(), feed.dropped_count()), (2, 0));
     sleep(secs(1)).await; // call 3 at 2 s fails: evicts 1 → [2, E3]
+    assert_eq!((feed.len(), feed.dropped_count()), (2, 1));
     timer.cancel().await; // the end evicts 2 → [E3, end]
-    assert_eq!(feed.dropped_count(), 0);
+    assert_eq!(feed.dropped_count(), 2);
     assert_eq!(describe(&drain(&mut feed).await), ["boom 3"]);
+}
+
+// Errors are kept before values: a value arriving at a full feed of errors is the one dropped,
+// and the end, which no value makes room for, goes in over the capacity.
+//
+// time:   0    1    2
+// call:   E1   2    3    then the stop
+#[tokio::test(start_paused = true)]
+async fn a_full_feed_of_errors_drops_arriving_values_and_keeps_the_end() {
+    let timer = Timer::new(secs(1), failing_on(&[1]));
+    let mut feed = timer.subscribe_bounded(1);
+    timer.start().unwrap();
+    sleep(ms(2500)).await; // [E1]; values 2 and 3 arrive at a full feed and are dropped
+    assert_eq!((feed.len(), feed.dropped_count()), (1, 2));
+    timer.cancel().await; // [E1, end]: one over the capacity
+    assert_eq!(feed.len(), 2);
+    assert_eq!(describe(&drain(&mut feed).await), ["boom 1"]);
+    assert_eq!(feed.dropped_count(), 2);
+}
+
+// The error that stops a timer reaches a bounded subscriber before the end of its stream.
+#[tokio::test(start_paused = true)]
+async fn the_error_that_stops_the_timer_reaches_a_bounded_feed() {
+    let timer = Timer::builder(secs(1), failing_on(&[1]))
+        .on_error(OnError::Stop)
+        .build()
+        .unwrap();
+    let mut feed = timer.subscribe_bounded(1);
+    timer.start().unwrap();
+    assert!(within(timer.wait()).await.is_err());
+    assert!(!timer.is_running());
+    assert_eq!(describe(&drain(&mut feed).await), ["boom 1"]);
+    assert_eq!(feed.dropped_count(), 0);
+}
+
+// Only a feed of nothing but errors drops an error: its oldest, for the new one, counted. It
+// stays bounded however long the timer fails and the consumer does not read.
+#[tokio::test(start_paused = true)]
+async fn a_full_feed_of_errors_drops_its_oldest_error_for_a_new_one() {
+    let timer = Timer::new(secs(1), failing_on(&[1, 2, 3, 4, 5])); // `OnError::Continue`
+    let mut feed = timer.subscribe_bounded(2);
+    timer.start().unwrap();
+    sleep(ms(4500)).await; // E1 … E5 into a queue of 2
+    assert_eq!((feed.len(), feed.dropped_count()), (2, 3));
+    timer.cancel().await;
+    assert_eq!(describe(&drain(&mut feed).await), ["boom 4", "boom 5"]);
 }
 
 // When the timer stops, a subscriber gets its buffered values, then the end, then None
