@@ -272,8 +272,8 @@ pub enum Error {
         reason: &'static str,
     },
 
-    /// `join` or `trigger` was awaited from inside the timer's own target, where it would wait
-    /// for the very tick that is waiting on it.
+    /// `join`, `trigger` or `wait` was awaited from inside the timer's own target, where it
+    /// would wait for the very tick that is waiting on it.
     ///
     /// # Examples
     ///
@@ -511,7 +511,7 @@ impl fmt::Display for Error {
             }
             Error::Reentrant { name } => write!(
                 f,
-                "timer `{name}`: `join`/`trigger` called from inside its own target would wait for itself"
+                "timer `{name}`: `join`/`trigger`/`wait` called from inside its own target would wait for itself"
             ),
             Error::Closed { name } => write!(
                 f,

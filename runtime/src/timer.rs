@@ -1212,7 +1212,8 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
 
     /// Stops the timer gracefully: no new tick starts; an in-flight tick may finish within
     /// `grace` (its result is delivered as usual) and is dropped after that. Returns once the
-    /// task is gone. Does nothing on a stopped timer.
+    /// task is gone. Does nothing on a stopped timer. A `grace` of [`Duration::MAX`] lets the
+    /// tick finish however long it takes.
     ///
     /// # Examples
     ///
@@ -1234,7 +1235,9 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
     /// # }
     /// ```
     pub async fn shutdown(&self, grace: Duration) {
-        let deadline = Instant::now() + grace;
+        // A grace too long to add (`Duration::MAX`: wait as long as the tick takes) ends decades
+        // away.
+        let deadline = crate::schedule::later(Instant::now(), grace);
         self.core()
             .stop_and_wait(StopRequest::Graceful(deadline))
             .await;
@@ -1371,7 +1374,8 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
     /// A tick that fails while the wait is pending ends it with that tick's error. A count
     /// condition on a stopped timer is `Ok` if already met and [`Error::NotRunning`] otherwise;
     /// if the timer stops before the count is reached, [`Error::Stopped`]. An idle wait on a
-    /// stopped timer returns at once.
+    /// stopped timer returns at once. Called from inside the timer's own target, which it
+    /// would wait for, any wait fails at once with [`Error::Reentrant`].
     ///
     /// Unlike the seed, which returns `None` when no tick happened during the wait, the value
     /// is always the timer's latest result.
@@ -2069,6 +2073,11 @@ impl<T: Clone + Send + Sync + 'static> Wait<T> {
         let name = || core.config.name().clone();
         let (goal, errors, run, running) = {
             let s = core.lock();
+            // From inside the target, the wait would wait for its own tick (or its own run's
+            // end): refused, as `join` and `trigger` are.
+            if s.running && core.on_own_task(&s) {
+                return Err(Error::Reentrant { name: name() });
+            }
             let goal = condition.map(|c| match c {
                 Condition::Hits(n) => s.stats.hits.saturating_add(n),
                 Condition::HitCount(n) => n,

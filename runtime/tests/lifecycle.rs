@@ -323,6 +323,21 @@ async fn shutdown_drops_tick_that_outlasts_grace() {
     assert_eq!(timer.stats().ticks, 0);
 }
 
+// A grace of `Duration::MAX` ("as long as it takes") does not overflow: the tick in flight
+// finishes at 30 and shutdown returns then.
+#[tokio::test(start_paused = true)]
+async fn shutdown_with_an_unbounded_grace_lets_the_tick_finish() {
+    let done = Arc::new(AtomicU32::new(0));
+    let timer = Timer::new(secs(10), slow(secs(30), &done));
+    let t0 = Instant::now();
+    timer.start().unwrap();
+    sleep(secs(1)).await;
+    timer.shutdown(Duration::MAX).await;
+    assert_eq!(Instant::now(), t0 + secs(30));
+    assert_eq!(done.load(Ordering::SeqCst), 1);
+    assert!(!timer.is_running());
+}
+
 // Between ticks there is nothing to wait for: shutdown returns at once.
 //
 // time:  0    10  13           1013

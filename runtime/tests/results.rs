@@ -274,6 +274,31 @@ async fn join_from_inside_the_target_is_reentrant() {
     slot.lock().unwrap().take();
 }
 
+// A wait from inside the timer's own target — for a count or for the run's end — would wait
+// for itself too: refused at once, and the timer goes on ticking.
+#[tokio::test(start_paused = true)]
+async fn wait_from_inside_the_target_is_reentrant() {
+    let slot: Arc<Mutex<Option<Timer<bool>>>> = Arc::default();
+    let timer = Timer::new(secs(10), {
+        let slot = slot.clone();
+        move || {
+            let me = slot.lock().unwrap().clone().unwrap();
+            async move {
+                let reentrant =
+                    |r: Result<Option<bool>, Error>| matches!(r, Err(Error::Reentrant { .. }));
+                reentrant(me.wait().hits(1).await) && reentrant(me.wait().timeout(secs(1)).await)
+            }
+        }
+    });
+    *slot.lock().unwrap() = Some(timer.clone());
+    let t0 = Instant::now();
+    timer.start().unwrap();
+    assert_eq!(within(timer.wait().hit_count(2)).await.unwrap(), Some(true));
+    assert_eq!(Instant::now(), t0 + secs(10));
+    timer.cancel().await;
+    slot.lock().unwrap().take();
+}
+
 // ---------------------------------------------------------------------------------------------
 // wait
 
