@@ -447,7 +447,12 @@ impl<T: Clone + Send + Sync + 'static> Run<T> {
                         continue;
                     }
                     let skipped = st.schedule.finished(period, started, finished);
-                    if skipped > 0 {
+                    // Slots of the old grid do not count when the period changed during the
+                    // tick: the change, applied before the next wait, places the next tick
+                    // from this one on the new grid.
+                    if skipped > 0
+                        && !((recheck || st.core.signalled()) && st.core.lock().period_changed)
+                    {
                         st.core.lock().stats.skipped += skipped;
                         tracing::warn!(timer = %st.core.config.name(), skipped, "tick overran its period: skipped {skipped} slot(s)");
                     }

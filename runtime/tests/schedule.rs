@@ -316,6 +316,27 @@ async fn set_period_during_a_tick_applies_after_it() {
     assert_eq!(starts.offsets(t0), [secs(0), secs(7)]);
 }
 
+// Fixed-rate, period 1 → 20 while call 1 (0..10) runs: the slots of the old grid that fell
+// due during the call (1 … 9) are not skipped slots — the grid is the new one, anchored at
+// call 1's start, and the next call is at 0 + 20. Nothing is counted or logged as skipped.
+#[tokio::test(start_paused = true)]
+async fn set_period_during_a_tick_skips_no_slot_of_the_old_grid() {
+    let starts = Calls::default();
+    let timer = Timer::builder(secs(1), slow_target(&starts, |_| secs(10)))
+        .mode(Mode::FixedRate)
+        .build()
+        .unwrap();
+    let t0 = Instant::now();
+    timer.start().unwrap();
+    tokio::task::yield_now().await; // call 1 is in flight
+    advance(ms(500)).await;
+    timer.set_period(secs(20)).unwrap();
+    timer.wait().hit_count(2).await.unwrap();
+    timer.cancel().await;
+    assert_eq!(starts.offsets(t0), [secs(0), secs(20)]);
+    assert_eq!(timer.stats().skipped, 0);
+}
+
 /// Counts calls in flight and remembers the maximum.
 #[derive(Clone, Default)]
 struct Overlap {
