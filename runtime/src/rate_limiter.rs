@@ -422,15 +422,17 @@ impl RateLimiter {
     /// when `run` is *called*, not when the future is first polled, so tasks run in the order
     /// of the calls.
     ///
-    /// A task that panics returns [`Error::Panicked`] to its caller; the limiter goes on. A
-    /// caller that drops the future while queued leaves the queue and its task never runs; one
-    /// that drops it while its task runs drops the task there, and the limiter counts that
-    /// instant as a completion (the task may have reached the downstream system).
+    /// A task that panics counts as a completion and hands the turn on, then its panic
+    /// resumes in the caller, as if the caller had called the task itself (in a timer's
+    /// target, it fails that tick with [`Error::Panicked`]; with [`spawn`](Self::spawn), the
+    /// handle's `JoinError` carries it). A caller that drops the future while queued leaves
+    /// the queue and its task never runs; one that drops it while its task runs drops the task
+    /// there, and the limiter counts that instant as a completion (the task may have reached
+    /// the downstream system).
     ///
     /// # Errors
     ///
-    /// [`Error::Closed`] if the limiter was closed before the task started;
-    /// [`Error::Panicked`] if the task panicked.
+    /// [`Error::Closed`] if the limiter was closed before the task started: the only error.
     ///
     /// # Cancel safety
     ///
@@ -675,8 +677,7 @@ async fn run<T, M>(inner: Arc<Inner>, place: Place, task: impl IntoTask<T, M>) -
         Err(payload) => Err(payload),
     };
     drop(turn); // records the completion and hands the turn on
-    outcome.map_err(|payload| Error::Panicked {
-        name: inner.name(),
-        message: crate::target::panic_message(payload).into(),
-    })
+    // The limiter is free again: the panic goes on in the caller, as if it had called the
+    // task itself.
+    Ok(outcome.unwrap_or_else(|payload| std::panic::resume_unwind(payload)))
 }
