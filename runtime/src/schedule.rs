@@ -140,7 +140,8 @@ impl Schedule {
         if offset == 0.0 {
             return self.due.max(now);
         }
-        let magnitude = Duration::from_secs_f64(offset.abs());
+        // Below `period`, but an `f64` of a period near `Duration::MAX` may round above it.
+        let magnitude = Duration::try_from_secs_f64(offset.abs()).unwrap_or(Duration::MAX);
         let mut at = if offset >= 0.0 {
             later(self.due, magnitude)
         } else {
@@ -265,5 +266,17 @@ mod tests {
             let o = jitter_offset(&mut rng, 1.0, 10 * MS);
             assert!((-0.010..0.010).contains(&o), "{o}");
         }
+    }
+
+    #[test]
+    fn an_offset_as_long_as_the_longest_period_does_not_overflow() {
+        // A full jitter of `Duration::MAX` draws offsets near ±1.8e19 s: as an `f64` the
+        // largest round above `Duration::MAX`.
+        let t0 = Instant::now();
+        let s = Schedule::new(Mode::FixedDelay, t0, 1.0);
+        let longest = Duration::MAX.as_secs_f64();
+        assert!(Duration::try_from_secs_f64(longest).is_err());
+        assert!(s.fire_at(longest, t0) >= t0);
+        assert_eq!(s.fire_at(-longest, t0), t0);
     }
 }
