@@ -38,8 +38,9 @@ impl DurationArg {
     pub(crate) fn to_expr(&self) -> TokenStream {
         match self {
             DurationArg::Nanos(nanos, span) => {
-                let secs = (nanos / 1_000_000_000) as u64;
-                let sub = (nanos % 1_000_000_000) as u32;
+                // `duration_arg` made every `Nanos` at most `Duration::MAX`.
+                let secs = u64::try_from(nanos / 1_000_000_000).unwrap_or(u64::MAX);
+                let sub = u32::try_from(nanos % 1_000_000_000).unwrap_or(0);
                 quote_spanned!(*span=> ::core::time::Duration::new(#secs, #sub))
             }
             DurationArg::Expr(expr) => {
@@ -417,20 +418,21 @@ fn float(value: &Expr, msg: &str) -> Result<(f64, Span), syn::Error> {
 
 /// A duration from a literal, a string, or any other expression (checked by the compiler to be
 /// a `Duration`).
+/// Every duration argument (the period, `initial_delay`, `timeout`, `offset`) comes through here,
+/// so a literal beyond `Duration::MAX` is an error at the literal for each of them.
 fn duration_arg(value: &Expr, what: &str) -> Result<DurationArg, syn::Error> {
     let at = |msg: String| syn::Error::new_spanned(value, format!("{what}: {msg}"));
-    match lit(value) {
-        Some(Lit::Int(i)) => duration::parse_literal(i.base10_digits(), i.suffix())
-            .map(|n| DurationArg::Nanos(n, value.span()))
-            .map_err(at),
-        Some(Lit::Float(f)) => duration::parse_literal(f.base10_digits(), f.suffix())
-            .map(|n| DurationArg::Nanos(n, value.span()))
-            .map_err(at),
-        Some(Lit::Str(s)) => duration::parse_string(&s.value())
-            .map(|n| DurationArg::Nanos(n, value.span()))
-            .map_err(at),
-        Some(_) => Err(at(format!("expected {DURATION_HELP}; {UNIT_HELP}"))),
-        None => Ok(DurationArg::Expr(Box::new(value.clone()))),
+    let nanos = match lit(value) {
+        Some(Lit::Int(i)) => duration::parse_literal(i.base10_digits(), i.suffix()),
+        Some(Lit::Float(f)) => duration::parse_literal(f.base10_digits(), f.suffix()),
+        Some(Lit::Str(s)) => duration::parse_string(&s.value()),
+        Some(_) => return Err(at(format!("expected {DURATION_HELP}; {UNIT_HELP}"))),
+        None => return Ok(DurationArg::Expr(Box::new(value.clone()))),
+    };
+    match nanos {
+        Ok(n) if n <= duration::MAX_NANOS => Ok(DurationArg::Nanos(n, value.span())),
+        Ok(_) => Err(at(duration::TOO_LARGE.to_string())),
+        Err(msg) => Err(at(msg)),
     }
 }
 

@@ -1,5 +1,5 @@
-//! Durations written in the attribute: unit-suffixed literals (`5s`, `1.5s`, `1m30s`) and
-//! humantime-style strings (`"1h 30m"`), both turned into nanoseconds at compile time.
+//! Durations written in the attribute: unit-suffixed literals (`5s`, `1.5s`, `1e3ms`, `1m30s`)
+//! and humantime strings (`"1h 30m"`), both turned into nanoseconds at compile time.
 
 /// Nanoseconds per unit, for the units a suffixed literal accepts.
 const LITERAL_UNITS: &[(&str, u128)] = &[
@@ -12,51 +12,112 @@ const LITERAL_UNITS: &[(&str, u128)] = &[
     ("d", 86_400_000_000_000),
 ];
 
-/// The units a string accepts: the literal ones plus humantime's long forms.
-const STRING_UNITS: &[(&[&str], u128)] = &[
-    (&["ns", "nsec", "nanos"], 1),
-    (&["us", "usec", "µs", "micros"], 1_000),
-    (&["ms", "msec", "millis"], 1_000_000),
-    (&["s", "sec", "secs", "second", "seconds"], 1_000_000_000),
-    (&["m", "min", "mins", "minute", "minutes"], 60_000_000_000),
-    (&["h", "hr", "hrs", "hour", "hours"], 3_600_000_000_000),
-    (&["d", "day", "days"], 86_400_000_000_000),
-    (&["w", "week", "weeks"], 604_800_000_000_000),
+/// Humantime's other spellings of the literal units, for the hint on a literal written with one
+/// of them (`5min`: did you mean `5m`?).
+const LONG_FORMS: &[(&[&str], &str)] = &[
+    (&["nanos", "nsec"], "ns"),
+    (&["usec", "µs"], "us"),
+    (&["millis", "msec"], "ms"),
+    (&["seconds", "second", "secs", "sec"], "s"),
+    (&["minutes", "minute", "min", "mins"], "m"),
+    (&["hours", "hour", "hr", "hrs"], "h"),
+    (&["days", "day"], "d"),
+];
+
+/// Humantime's units that no literal unit matches: only a string accepts them.
+const STRING_ONLY_UNITS: &[&str] = &[
+    "weeks", "week", "wk", "wks", "w", "months", "month", "M", "years", "year", "y",
 ];
 
 pub(crate) const UNIT_HELP: &str = "units: `ns`, `us`, `ms`, `s`, `m`, `h`, `d`";
 
-/// Parses a number (digits, optionally with one `.` and a fraction) into a value scaled by
-/// `unit` nanoseconds. Fractions below a nanosecond are an error, not silently dropped.
+/// The longest duration: `Duration::MAX`, in nanoseconds.
+pub(crate) const MAX_NANOS: u128 = u64::MAX as u128 * 1_000_000_000 + 999_999_999;
+
+pub(crate) const TOO_LARGE: &str =
+    "duration too large: a `Duration` holds at most u64::MAX seconds (about 584 billion years)";
+
+/// Parses a decimal number (digits, optionally one `.` and a fraction, optionally an exponent
+/// `e3`/`e-3`) into a value scaled by `unit` nanoseconds, exactly (integer arithmetic on the
+/// digits, no floating point). Fractions below a nanosecond are an error, not silently dropped;
+/// so is a value beyond `Duration::MAX`.
 fn scale(number: &str, unit: u128) -> Result<u128, String> {
     let number = number.replace('_', "");
-    let (int, frac) = number.split_once('.').unwrap_or((&number, ""));
+    let (mantissa, exponent) = match number.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e)),
+        None => (number.as_str(), None),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     if int.is_empty() && frac.is_empty() {
         return Err("expected a number".into());
     }
     let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-    if !digits(int) || !digits(frac) {
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !e.is_empty() && digits(e)
+    });
+    if !digits(int) || !digits(frac) || !exponent_ok {
         return Err(format!("`{number}` is not a decimal number"));
     }
-    let int: u128 = if int.is_empty() {
-        0
-    } else {
-        int.parse().map_err(|_| "number too large".to_string())?
-    };
-    let mut total = int
-        .checked_mul(unit)
-        .ok_or_else(|| "duration too large".to_string())?;
-    let mut place = unit;
-    for c in frac.chars() {
-        if !place.is_multiple_of(10) {
-            return Err(format!(
-                "`{number}` has more decimal places than nanoseconds allow"
-            ));
-        }
-        place /= 10;
-        total += u128::from(c.to_digit(10).unwrap_or(0)) * place;
+    let too_large = || TOO_LARGE.to_string();
+    let too_precise = || format!("`{number}` has more decimal places than nanoseconds allow");
+    // The value is `significant · 10^power` (in `unit`s), `significant` without trailing zeros.
+    let mut significant = format!("{int}{frac}");
+    let mut trailing_zeros = 0i64;
+    while significant.ends_with('0') {
+        significant.pop();
+        trailing_zeros += 1;
     }
-    Ok(total)
+    let significant = significant.trim_start_matches('0');
+    if significant.is_empty() {
+        return Ok(0);
+    }
+    let power = match exponent.map(str::parse::<i64>) {
+        None => 0,
+        Some(Ok(e)) => e,
+        // An exponent beyond i64: astronomically large or small.
+        Some(Err(_)) if exponent.is_some_and(|e| e.starts_with('-')) => return Err(too_precise()),
+        Some(Err(_)) => return Err(too_large()),
+    };
+    let power = power
+        .saturating_sub(i64::try_from(frac.len()).unwrap_or(i64::MAX))
+        .saturating_add(trailing_zeros);
+    let pow10 = |p: u64| u32::try_from(p).ok().and_then(|p| 10u128.checked_pow(p));
+    if power >= 0 {
+        return significant
+            .parse::<u128>()
+            .ok()
+            .zip(pow10(power.unsigned_abs()))
+            .and_then(|(n, p)| n.checked_mul(p)?.checked_mul(unit))
+            .filter(|n| *n <= MAX_NANOS)
+            .ok_or_else(too_large);
+    }
+    // A fraction: the integer part alone decides whether the value is too large, then the
+    // whole value must be a whole number of nanoseconds.
+    let places = power.unsigned_abs();
+    let int_len = usize::try_from(places)
+        .ok()
+        .and_then(|p| significant.len().checked_sub(p))
+        .unwrap_or(0);
+    let int_part = match &significant[..int_len] {
+        "" => 0,
+        int => int.parse::<u128>().map_err(|_| too_large())?,
+    };
+    if int_part.checked_mul(unit).is_none_or(|n| n > MAX_NANOS) {
+        return Err(too_large());
+    }
+    let scaled = significant
+        .parse::<u128>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .ok_or_else(too_precise)?;
+    let divisor = pow10(places).ok_or_else(too_precise)?;
+    if !scaled.is_multiple_of(divisor) {
+        return Err(too_precise());
+    }
+    Some(scaled / divisor)
+        .filter(|n| *n <= MAX_NANOS)
+        .ok_or_else(too_large)
 }
 
 fn literal_unit(unit: &str) -> Result<u128, String> {
@@ -65,14 +126,17 @@ fn literal_unit(unit: &str) -> Result<u128, String> {
         .find(|(name, _)| *name == unit)
         .map(|(_, n)| *n)
         .ok_or_else(|| {
-            // A long form that only strings accept (`min`, `secs`): name its short form.
-            let short = STRING_UNITS
-                .iter()
-                .find(|(names, _)| names.contains(&unit))
-                .and_then(|(_, n)| LITERAL_UNITS.iter().find(|(_, m)| m == n))
-                .map(|(name, _)| format!(" (did you mean `{name}`?)"))
-                .unwrap_or_default();
-            format!("unknown unit `{unit}`{short}; {UNIT_HELP}")
+            // A unit that only strings accept (`min`, `secs`, `w`): name the way to write it.
+            let hint = if let Some((_, short)) =
+                LONG_FORMS.iter().find(|(names, _)| names.contains(&unit))
+            {
+                format!(" (did you mean `{short}`?)")
+            } else if STRING_ONLY_UNITS.contains(&unit) {
+                format!(" (a string accepts it: write `\"1{unit}\"`)")
+            } else {
+                String::new()
+            };
+            format!("unknown unit `{unit}`{hint}; {UNIT_HELP}")
         })
 }
 
@@ -106,7 +170,8 @@ pub(crate) fn parse_literal(digits: &str, suffix: &str) -> Result<u128, String> 
         previous_unit = unit_ns;
         total = total
             .checked_add(scale(&number, unit_ns)?)
-            .ok_or("duration too large")?;
+            .filter(|n| *n <= MAX_NANOS)
+            .ok_or(TOO_LARGE)?;
         if tail.is_empty() {
             return Ok(total);
         }
@@ -121,45 +186,20 @@ pub(crate) fn parse_literal(digits: &str, suffix: &str) -> Result<u128, String> 
     }
 }
 
-/// A humantime-style string: number-unit pairs separated by optional spaces, e.g. `"1h 30m"`,
-/// `"90 seconds"`, `"1.5s"`.
+/// A string in humantime form (`"1h 30m"`, `"90 seconds"`, `"2wk"`, `"1 month"`), parsed by
+/// `humantime::parse_duration` itself: the attribute accepts exactly what the runtime's
+/// overrides (`Overrides`, environment variables) accept, with the same values.
 pub(crate) fn parse_string(s: &str) -> Result<u128, String> {
-    let mut total = 0u128;
-    let mut rest = s.trim();
-    if rest.is_empty() {
-        return Err("empty duration string".into());
-    }
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
-            .unwrap_or(rest.len());
-        if num_len == 0 {
-            return Err(format!(
-                "expected a number at `{rest}`; write durations like \"1h 30m\" or \"250ms\""
-            ));
-        }
-        let number = &rest[..num_len];
-        rest = rest[num_len..].trim_start();
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c.is_whitespace())
-            .unwrap_or(rest.len());
-        let unit = &rest[..unit_len];
-        if unit.is_empty() {
-            return Err(format!(
-                "`{number}` needs a unit; {UNIT_HELP} (or their long forms: `min`, `hours`, …)"
-            ));
-        }
-        let unit_ns = STRING_UNITS
-            .iter()
-            .find(|(names, _)| names.contains(&unit))
-            .map(|(_, n)| *n)
-            .ok_or_else(|| format!("unknown unit `{unit}`; {UNIT_HELP}"))?;
-        total = total
-            .checked_add(scale(number, unit_ns)?)
-            .ok_or("duration too large")?;
-        rest = rest[unit_len..].trim_start();
-    }
-    Ok(total)
+    humantime::parse_duration(s)
+        .map(|d| d.as_nanos())
+        .map_err(|e| match e {
+            humantime::DurationError::NumberOverflow => {
+                format!("duration too large, or finer than a nanosecond: \"{s}\" ({e})")
+            }
+            _ => format!(
+                "\"{s}\" is not a humantime duration ({e}); write e.g. \"1h 30m\", \"250ms\", \"2 weeks\""
+            ),
+        })
 }
 
 #[cfg(test)]
@@ -196,6 +236,80 @@ mod tests {
         assert!(parse_literal("1", "s30m").is_err());
         assert!(parse_literal("1", "m30").is_err());
         assert!(parse_literal("1.5", "ns").is_err());
+        assert_eq!(
+            parse_literal("5", "w"),
+            Err(format!(
+                "unknown unit `w` (a string accepts it: write `\"1w\"`); {UNIT_HELP}"
+            ))
+        );
+    }
+
+    #[test]
+    fn exponents() {
+        assert_eq!(parse_literal("1e3", "ms"), Ok(S));
+        assert_eq!(parse_literal("1E3", "ms"), Ok(S));
+        assert_eq!(parse_literal("1.5e3", "ms"), Ok(3 * S / 2));
+        assert_eq!(parse_literal("2.5e-1", "s"), Ok(S / 4));
+        assert_eq!(parse_literal("1e+2", "s"), Ok(100 * S));
+        assert_eq!(parse_literal("1_0e1_0", "ns"), Ok(100_000_000_000));
+        assert_eq!(parse_literal("1e-9", "s"), Ok(1));
+        assert_eq!(parse_literal("0e99999999999999999999", "s"), Ok(0));
+        assert_eq!(parse_literal("1e1", "m30s"), Ok(630 * S));
+        assert_eq!(
+            parse_literal("1e-10", "s"),
+            Err("`1e-10` has more decimal places than nanoseconds allow".into())
+        );
+        assert_eq!(
+            parse_literal("1e-99999999999999999999", "s"),
+            Err("`1e-99999999999999999999` has more decimal places than nanoseconds allow".into())
+        );
+        assert_eq!(parse_literal("1e30", "s"), Err(TOO_LARGE.into()));
+        assert_eq!(
+            parse_literal("1e99999999999999999999", "s"),
+            Err(TOO_LARGE.into())
+        );
+        assert!(parse_literal("1e", "s").is_err());
+    }
+
+    #[test]
+    fn too_large() {
+        let max_secs = u128::from(u64::MAX);
+        assert_eq!(parse_literal(&max_secs.to_string(), "s"), Ok(max_secs * S));
+        assert_eq!(
+            parse_literal(&format!("{max_secs}.999999999"), "s"),
+            Ok(MAX_NANOS)
+        );
+        assert_eq!(
+            parse_literal(&format!("{}", max_secs + 1), "s"),
+            Err(TOO_LARGE.into())
+        );
+        assert_eq!(parse_literal("213503982334602", "d"), Err(TOO_LARGE.into()));
+        // Overflows u128 in the fraction's digits: an error, not a panic.
+        assert_eq!(
+            parse_literal("340282366920938463463374607431768211.999", "us"),
+            Err(TOO_LARGE.into())
+        );
+        assert_eq!(
+            parse_literal("3402823669209384634633746074317682119999999999", "ns"),
+            Err(TOO_LARGE.into())
+        );
+        assert_eq!(
+            parse_literal("0.0000000000000000000000000000000000000000001", "d"),
+            Err(
+                "`0.0000000000000000000000000000000000000000001` has more decimal places than nanoseconds allow"
+                    .into()
+            )
+        );
+        // Each part fits; their sum does not.
+        assert_eq!(
+            parse_literal(&max_secs.to_string(), "s1ns"),
+            Ok(max_secs * S + 1)
+        );
+        assert_eq!(
+            parse_literal(&format!("{}", max_secs / 60 + 1), "m0s"),
+            Err(TOO_LARGE.into())
+        );
+        assert!(parse_string("213503982334602d").is_err());
     }
 
     #[test]
@@ -205,9 +319,56 @@ mod tests {
         assert_eq!(parse_string("1.5s"), Ok(3 * S / 2));
         assert_eq!(parse_string("2min 5s"), Ok(125 * S));
         assert_eq!(parse_string("1w"), Ok(604_800 * S));
+        assert_eq!(parse_string("2wk"), Ok(14 * 86_400 * S));
+        assert_eq!(parse_string("1 month"), Ok(2_630_016 * S));
+        assert_eq!(parse_string("1y"), Ok(31_557_600 * S));
         assert!(parse_string("").is_err());
         assert!(parse_string("5").is_err());
         assert!(parse_string("5 fortnights").is_err());
         assert!(parse_string("soon").is_err());
+    }
+
+    /// The attribute and the runtime's overrides read a string the same way.
+    #[test]
+    fn strings_are_humantime() {
+        for s in [
+            "1h 30m",
+            "2wk",
+            "3 wks",
+            "1 month",
+            "2 months",
+            "1M",
+            "1y",
+            "1 year",
+            "1.5h",
+            "0.5 days",
+            "250ms",
+            "7 nanos",
+            "3µs",
+            "1us",
+            "10 msec",
+            "1h30m15s",
+            "1 2s",
+            "0s",
+            "1.25 weeks",
+        ] {
+            assert_eq!(
+                parse_string(s),
+                Ok(humantime::parse_duration(s).unwrap().as_nanos()),
+                "{s}"
+            );
+        }
+        for s in [
+            "",
+            "5",
+            "5 fortnights",
+            "1.s",
+            "-1s",
+            "0.5ns",
+            "213503982334602d",
+        ] {
+            assert!(humantime::parse_duration(s).is_err(), "{s}");
+            assert!(parse_string(s).is_err(), "{s}");
+        }
     }
 }
