@@ -2,6 +2,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
+use syn::ext::IdentExt;
 use syn::{Attribute, FnArg, GenericArgument, ItemFn, PathArguments, ReturnType, Type};
 
 use crate::attr::{Args, DurationArg, Errors, ModeArg, OnErrorArg};
@@ -149,6 +150,10 @@ fn is_deprecated(attr: &Attribute) -> bool {
     attr.path().is_ident("deprecated")
 }
 
+fn is_must_use(attr: &Attribute) -> bool {
+    attr.path().is_ident("must_use")
+}
+
 /// Expands `#[every(args)] fn …`. On an argument error the function and its handle are still
 /// generated (with default settings) so that one mistake does not cascade into errors at every
 /// use of the job; the errors are appended.
@@ -203,6 +208,8 @@ fn generate(func: &ItemFn, args: &Args, shape: &Shape) -> TokenStream {
     let docs: Vec<_> = attrs.iter().filter(|a| is_doc(a)).collect();
     // `#[deprecated]` moves to the handle: every use of the job warns, its own expansion does not.
     let deprecated: Vec<_> = attrs.iter().filter(|a| is_deprecated(a)).collect();
+    // `#[must_use]` goes on `func` too (with its message): it is how the function is called.
+    let must_use: Vec<_> = attrs.iter().filter(|a| is_must_use(a)).collect();
     let inner_attrs: Vec<_> = attrs
         .iter()
         .filter(|a| !is_cfg(a) && !is_deprecated(a))
@@ -240,7 +247,8 @@ fn generate(func: &ItemFn, args: &Args, shape: &Shape) -> TokenStream {
     let name = args
         .name
         .as_ref()
-        .map_or_else(|| ident.to_string(), |n| n.value());
+        // `fn r#type` is the job `type`: the name the overrides and environment variables use.
+        .map_or_else(|| ident.unraw().to_string(), |n| n.value());
     let period = duration_fn(args.period.as_ref(), &private);
     let initial_delay = duration_fn(args.initial_delay.as_ref(), &private);
     let offset = duration_fn(args.offset.as_ref().map(|(d, _)| d), &private);
@@ -305,6 +313,7 @@ fn generate(func: &ItemFn, args: &Args, shape: &Shape) -> TokenStream {
             #(#docs)*
             /// Calls the function itself, with its original signature (the timer is not
             /// involved).
+            #(#must_use)*
             #[allow(dead_code)]
             #vis #asyncness fn func #generics (&self, #(#arg_names: #arg_types),*) #output #where_clause {
                 #(#inner_attrs)*
