@@ -292,9 +292,9 @@ pub use group::{GroupWait, MemberOutcome, TimerGroup};
 ///
 /// | argument | accepted | default |
 /// | --- | --- | --- |
-/// | period (first, required) | `5s`, `250ms`, `1.5s`, `1m30s` (units `ns us ms s m h d`), a string `"1h 30m"`, or an expression of type `Duration` | — |
+/// | period (first, required) | `5s`, `250ms`, `1.5s`, `1e3ms`, `1m30s` (units `ns us ms s m h d`), a string in humantime form (`"1h 30m"`, `"2 weeks"`: read by `humantime::parse_duration`, as the overrides are), or an expression of type `Duration` | — |
 /// | `mode` | `"fixed_delay"` or `"fixed_rate"` (see [`Mode`]) | `"fixed_delay"` |
-/// | `name` | a string | the function's name |
+/// | `name` | a string | the function's name (`type` for `fn r#type`) |
 /// | `initial_delay` | a duration, as the period | `0s` |
 /// | `jitter` | a number in `[0, 1]` (see [`TimerBuilder::jitter`]) | `0.0` |
 /// | `on_error` | `"continue"` or `"stop"` (see [`OnError`]) | `"continue"` |
@@ -310,12 +310,17 @@ pub use group::{GroupWait, MemberOutcome, TimerGroup};
 ///
 /// # The function
 ///
-/// `fn` or `async fn`, any visibility, with its attributes and doc comments; no generics, no
-/// `self`, not `unsafe`, `extern` or `const`. Parameters: none, or any number of
-/// [`State<S>`], provided by [`configure().state(value)`](Configure::state). The return type
-/// must be `Clone + Send + Sync + 'static` (for `Result<T, E>`: `T` must, and `E` must convert
-/// into `Box<dyn Error + Send + Sync>`); a function whose return type's last path segment is
-/// `Result` is fallible. The future of an `async fn` must be `Send`.
+/// `fn` or `async fn`, any visibility, with its attributes and doc comments (a `#[must_use]`
+/// also marks `NAME.func()`); no generics, no `self`, not `unsafe`, `extern` or `const`.
+/// Parameters: none, or any number of [`State<S>`], provided by
+/// [`configure().state(value)`](Configure::state). The return type must be
+/// `Clone + Send + Sync + 'static` (for `Result<T, E>`: `T` must, and `E` must convert into
+/// `Box<dyn Error + Send + Sync>`). The macro sees only how the return type is spelled: it is
+/// fallible when its last path segment is `Result` *with* angle-bracketed type arguments
+/// (`Result<T, E>`, `io::Result<T>`, `anyhow::Result<T>`; the first argument is `T`). An alias
+/// written without arguments, such as `std::fmt::Result`, is a value like any other: the handle
+/// of `fn render() -> std::fmt::Result` is a `Timer<std::fmt::Result>`, and its `Err` is a tick
+/// value, not a failed tick. The future of an `async fn` must be `Send`.
 ///
 /// # Examples
 ///
