@@ -1,9 +1,11 @@
 //! [`TimerGroup`]: timers of different value types with one lifecycle.
 
 use std::fmt;
+use std::future::poll_fn;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::Poll;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -18,6 +20,7 @@ type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 trait Member: Send + Sync {
     fn name(&self) -> &str;
     fn start(&self) -> Result<(), Error>;
+    fn check_start(&self) -> Result<bool, Error>;
     fn is_running(&self) -> bool;
     fn cancel(&self) -> BoxFuture<'_, ()>;
     fn shutdown(&self, grace: Duration) -> BoxFuture<'_, ()>;
@@ -37,6 +40,16 @@ impl<T: Clone + Send + Sync + 'static> Member for Timer<T> {
     }
     fn start(&self) -> Result<(), Error> {
         Timer::start(self)
+    }
+    fn check_start(&self) -> Result<bool, Error> {
+        check_start(
+            self,
+            StartCheck {
+                states: true,
+                period_fixed: false,
+                coordinator_given: false,
+            },
+        )
     }
     fn is_running(&self) -> bool {
         Timer::is_running(self)
@@ -124,9 +137,10 @@ pub struct MemberOutcome {
 /// # Differences from async-timer
 ///
 /// - No `async with`: call [`start`](Self::start), then [`cancel_all`](Self::cancel_all) or
-///   [`shutdown`](Self::shutdown). `start` is sync: after a partial start failure the members
-///   started so far are asked to stop and finish stopping on their own tasks, as with the
-///   seed's `start()` (its `__aenter__` awaited them).
+///   [`shutdown`](Self::shutdown). `start` is sync, and checks every member before it starts
+///   any, so a member that cannot start leaves the whole group stopped (the seed starts members
+///   one by one and cancels those started; see [`start`](Self::start) for the rare failure
+///   after the check).
 /// - Members have different value types, so the group is not iterable and has no `in`:
 ///   [`len`](Self::len) and [`names`](Self::names) describe it, and the caller keeps its own
 ///   clone of each [`Timer`] (`add` takes the handle and returns a `Result`, not the timer).
@@ -332,13 +346,24 @@ impl TimerGroup {
         Ok(())
     }
 
-    /// Starts every member that is not running (a second `start` changes nothing). If one
-    /// fails to start, the members this call started are stopped again (their stop is
-    /// requested; it completes on their own tasks) and its error is returned.
+    /// Starts every member that is not running (a second `start` changes nothing).
+    ///
+    /// Every member is checked before any is started: if one cannot start (a zero period, a
+    /// used single-shot timer, a missing `State`, no tokio runtime, …), its error is returned
+    /// and **nothing was started** — the group is exactly as before the call.
+    ///
+    /// A member can still fail between that check and its own start, if another thread
+    /// changes it meanwhile (starts it and it stops again, for instance). The members this call
+    /// started are then told to stop at once before the error is returned. `start` is sync, so
+    /// it cannot wait for them: when it returns, none of them will *begin* a tick, but each one
+    /// reports [`is_running`](Timer::is_running) until its task has seen the stop, and on a
+    /// multi-threaded runtime a first tick that a worker had already begun is dropped at its
+    /// next `.await` (a sync target's call completes). On a current-thread runtime their tasks
+    /// have not run yet, so no target is called at all.
     ///
     /// # Errors
     ///
-    /// The first member's start error.
+    /// The first failing member's start error, in insertion order.
     ///
     /// # Examples
     ///
@@ -349,32 +374,71 @@ impl TimerGroup {
     /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
     /// # async fn main() -> Result<(), periodic::Error> {
     /// let ok = Timer::new(Duration::from_secs(1), || ());
+    /// let broken = Timer::new(Duration::ZERO, || ()); // a zero period fails at start
     /// let group = TimerGroup::new("g");
     /// group.add(ok.clone())?;
-    /// group.add(Timer::new(Duration::ZERO, || ()))?; // a zero period fails at start
+    /// group.add(broken.clone())?;
     /// assert!(group.start().is_err());
-    /// tokio::time::sleep(Duration::from_millis(1)).await; // the stop completes on its task
-    /// assert!(!ok.is_running()); // what this call started was stopped again
+    /// assert!(!ok.is_running()); // nothing was started
+    /// broken.set_period(Duration::from_secs(1))?;
+    /// group.start()?; // a retry works at once
+    /// assert!(group.is_running());
     /// # Ok(())
     /// # }
     /// ```
     pub fn start(&self) -> Result<(), Error> {
+        self.start_members().map_err(|failure| {
+            for member in &failure.started {
+                member.stop_now();
+            }
+            failure.error
+        })
+    }
+
+    /// [`start`](Self::start) that, after a member fails to start, waits until the members it
+    /// started are stopped (their tasks gone) before it returns the failure.
+    pub(crate) async fn start_or_undo(&self) -> Result<(), StartFailure> {
+        let failure = match self.start_members() {
+            Ok(()) => return Ok(()),
+            Err(failure) => failure,
+        };
+        join_all(failure.started.iter().map(|m| m.cancel())).await;
+        Err(StartFailure {
+            index: failure.index,
+            error: failure.error,
+        })
+    }
+
+    /// Checks every member, then starts those not running. On a failure, returns the failing
+    /// member's index and error, and the members this call started (still running).
+    fn start_members(&self) -> Result<(), Started> {
         let mut running = self
             .inner
             .running
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let members = self.members();
+        for (index, member) in members.iter().enumerate() {
+            if let Err(error) = member.check_start() {
+                let started = Vec::new();
+                return Err(Started {
+                    index,
+                    error,
+                    started,
+                });
+            }
+        }
         let mut started = Vec::new();
-        for member in &members {
+        for (index, member) in members.iter().enumerate() {
             match start_unless_running(&**member) {
-                Ok(true) => started.push(member),
+                Ok(true) => started.push(member.clone()),
                 Ok(false) => {}
-                Err(err) => {
-                    for member in started {
-                        member.stop_now();
-                    }
-                    return Err(err);
+                Err(error) => {
+                    return Err(Started {
+                        index,
+                        error,
+                        started,
+                    });
                 }
             }
         }
@@ -615,10 +679,13 @@ impl TimerGroup {
         for member in &members {
             member.stop_now();
         }
-        let deadline = std::time::Instant::now() + timeout;
+        // A timeout too long to add (`Duration::MAX`) has no deadline.
+        let deadline = std::time::Instant::now().checked_add(timeout);
         let mut first_error = None;
         for member in &members {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let left = deadline.map_or(timeout, |d| {
+                d.saturating_duration_since(std::time::Instant::now())
+            });
             if let Err(err) = member.cancel_blocking(left) {
                 first_error.get_or_insert(match err {
                     Error::Timeout(_) => Error::Timeout(timeout),
@@ -628,6 +695,79 @@ impl TimerGroup {
         }
         first_error.map_or(Ok(()), Err)
     }
+}
+
+/// A member's failure to start, from [`TimerGroup::start_or_undo`].
+#[derive(Debug)]
+pub(crate) struct StartFailure {
+    /// The failing member's position in the group.
+    pub(crate) index: usize,
+    pub(crate) error: Error,
+}
+
+/// A member's failure to start, with the members started before it (still running).
+struct Started {
+    index: usize,
+    error: Error,
+    started: Vec<Arc<dyn Member>>,
+}
+
+/// What [`check_start`] may take for granted.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StartCheck {
+    /// Run the timer's own precheck (its `State`s are present); `run_all` checks them itself,
+    /// against the states it is about to provide.
+    pub(crate) states: bool,
+    /// A valid period will be set before the start, so a bad period given at build time no
+    /// longer matters.
+    pub(crate) period_fixed: bool,
+    /// A coordinator will be provided before the start.
+    pub(crate) coordinator_given: bool,
+}
+
+/// Whether [`Timer::start`] would succeed now, changing nothing: `Ok(true)` if it would start
+/// the timer, `Ok(false)` if the timer runs already, otherwise the error `start` would give. The
+/// same checks as `start`, in the same order.
+pub(crate) fn check_start<T: Clone + Send + Sync + 'static>(
+    timer: &Timer<T>,
+    check: StartCheck,
+) -> Result<bool, Error> {
+    let core = timer.core();
+    let name = || core.config.name().clone();
+    if tokio::runtime::Handle::try_current().is_err() {
+        return Err(Error::NoRuntime { name: name() });
+    }
+    if check.states
+        && let Some(precheck) = core.config.precheck()
+    {
+        precheck()?;
+    }
+    let s = core.lock();
+    if !check.period_fixed
+        && let Some(err) = s.config_error()
+    {
+        return Err(err.clone());
+    }
+    if s.running {
+        return Ok(false);
+    }
+    if s.single_shot && s.run_id > 0 {
+        return Err(Error::Restart { name: name() });
+    }
+    if !check.coordinator_given
+        && let Some(c) = s.coordination()
+        && c.coordinator.is_none()
+    {
+        return Err(Error::invalid(format_args!(
+            "timer `{}` is coordinated but no coordinator is configured: give one with \
+             `TimerBuilder::coordinator` or `periodic::configure().coordinator(…)`",
+            core.config.name()
+        )));
+    }
+    if s.target.is_none() {
+        return Err(Error::NotRunning { name: name() });
+    }
+    Ok(true)
 }
 
 /// Starts `timer` unless it runs already; `Ok(true)` if this call started it.
@@ -641,15 +781,34 @@ fn start_unless_running(timer: &(impl Member + ?Sized)) -> Result<bool, Error> {
 
 /// Runs the futures concurrently and returns their results in order; with `fail_fast`, returns
 /// the first error as soon as it occurs.
+///
+/// Every future is polled once before any error returns, so each one has begun (a trigger is
+/// registered at its first poll) even when another fails at once: failing fast drops the
+/// others' futures, never their effect.
 async fn gather<'a>(
     futures: impl Iterator<Item = BoxFuture<'a, Result<(), Error>>>,
     fail_fast: bool,
 ) -> Result<Vec<Result<(), Error>>, Error> {
+    let mut futures: Vec<_> = futures.collect();
+    let mut results: Vec<Option<Result<(), Error>>> = (0..futures.len()).map(|_| None).collect();
+    poll_fn(|cx| {
+        for (future, result) in futures.iter_mut().zip(&mut results) {
+            if let Poll::Ready(r) = future.as_mut().poll(cx) {
+                *result = Some(r);
+            }
+        }
+        Poll::Ready(())
+    })
+    .await;
+    if fail_fast && let Some(Err(err)) = results.iter().flatten().find(|r| r.is_err()) {
+        return Err(err.clone());
+    }
     let mut pending: FuturesUnordered<_> = futures
+        .into_iter()
         .enumerate()
+        .filter(|(i, _)| results[*i].is_none())
         .map(|(i, f)| async move { (i, f.await) })
         .collect();
-    let mut results: Vec<Option<Result<(), Error>>> = (0..pending.len()).map(|_| None).collect();
     while let Some((i, result)) = pending.next().await {
         if fail_fast && let Err(err) = &result {
             return Err(err.clone());
@@ -830,5 +989,43 @@ impl IntoFuture for GroupWait {
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.run())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+
+    // The path `run_all` takes: a start failure after the check returns only once what this
+    // call started is stopped, so a retry can start it at once.
+    #[tokio::test(start_paused = true)]
+    async fn start_or_undo_returns_once_the_started_members_are_stopped() {
+        let checks = Arc::new(AtomicU32::new(0));
+        let first = Timer::builder(Duration::from_secs(1), || 1u8)
+            .name("first")
+            .build()
+            .unwrap();
+        let flaky = Timer::builder(Duration::from_secs(1), || 2u8)
+            .name("flaky")
+            .__precheck({
+                let checks = checks.clone();
+                move || match checks.fetch_add(1, Ordering::SeqCst) {
+                    0 => Ok(()),
+                    _ => Err(Error::invalid("gone")),
+                }
+            })
+            .build()
+            .unwrap();
+        let group = TimerGroup::new("g");
+        group.add(first.clone()).unwrap();
+        group.add(flaky.clone()).unwrap();
+        let failure = group.start_or_undo().await.unwrap_err();
+        assert_eq!(failure.index, 1);
+        assert!(matches!(failure.error, Error::InvalidConfig(_)));
+        assert!(!first.is_running() && !group.is_running());
+        first.start().unwrap(); // nothing left running: a restart works at once
+        first.cancel().await;
     }
 }

@@ -234,6 +234,96 @@ async fn a_partial_start_failure_stops_what_was_started() {
     assert!(!group.is_running());
 }
 
+// Every member is checked before any starts: a member that cannot start leaves the group as it
+// was, at once (no member waits for a stop), and a retry works as soon as it is fixed.
+#[tokio::test(start_paused = true)]
+async fn a_member_that_cannot_start_starts_nothing() {
+    let first = Timer::builder(secs(1), counter())
+        .name("first")
+        .build()
+        .unwrap();
+    let zero = Timer::builder(secs(1), counter())
+        .name("zero")
+        .build()
+        .unwrap();
+    let broken = Timer::new(Duration::ZERO, counter()); // a zero period fails at start
+    let group = TimerGroup::new("g");
+    group.add(first.clone()).unwrap();
+    group.add(zero.clone()).unwrap();
+    group.add(broken.clone()).unwrap();
+    let err = group.start().unwrap_err();
+    assert!(matches!(err, Error::InvalidConfig(_)), "{err:?}");
+    assert!(!first.is_running() && !zero.is_running());
+    broken.set_period(secs(1)).unwrap();
+    group.start().unwrap();
+    assert!(group.is_running());
+    within(group.wait().hit_count(1)).await.unwrap();
+    group.cancel_all().await;
+}
+
+// A member that passes the check but fails its own start (its state changed in between): the
+// members this call started are told to stop, and none of them calls its target.
+#[tokio::test(start_paused = true)]
+async fn a_start_failure_after_the_check_stops_the_started_members_before_any_tick() {
+    let checks = Arc::new(AtomicU32::new(0));
+    let first = Timer::builder(secs(1), counter())
+        .name("first")
+        .build()
+        .unwrap();
+    let flaky = Timer::builder(secs(1), counter())
+        .name("flaky")
+        .__precheck({
+            let checks = checks.clone();
+            move || match checks.fetch_add(1, Ordering::SeqCst) {
+                0 => Ok(()),
+                _ => Err(Error::InvalidConfig("gone".into())),
+            }
+        })
+        .build()
+        .unwrap();
+    let group = TimerGroup::new("g");
+    group.add(first.clone()).unwrap();
+    group.add(flaky.clone()).unwrap();
+    let err = group.start().unwrap_err();
+    assert!(matches!(err, Error::InvalidConfig(_)), "{err:?}");
+    assert_eq!(checks.load(Ordering::SeqCst), 2);
+    within(first.wait()).await.unwrap(); // the idle wait ends when `first` has stopped
+    assert!(!first.is_running() && !group.is_running());
+    sleep(secs(10)).await;
+    assert_eq!(first.stats().ticks, 0, "a member told to stop still ticked");
+}
+
+// Fail-fast trigger: a member that fails at once (stopped) does not keep the other members'
+// triggers from being registered; their ticks run.
+#[tokio::test(start_paused = true)]
+async fn a_fail_fast_trigger_still_fires_the_other_members() {
+    let stopped = Timer::builder(secs(1), || 0u8)
+        .name("stopped")
+        .build()
+        .unwrap();
+    let live = Timer::builder(secs(3600), || 1u8)
+        .name("live")
+        .build()
+        .unwrap();
+    let group = TimerGroup::new("g");
+    group.add(stopped.clone()).unwrap();
+    group.add(live.clone()).unwrap();
+    live.start().unwrap();
+    within(live.wait().hit_count(1)).await.unwrap();
+    let outcome = group.trigger().await;
+    assert!(
+        matches!(outcome, Err(Error::NotRunning { .. })),
+        "{outcome:?}"
+    );
+    sleep(secs(1)).await;
+    assert_eq!(
+        live.hit_count(),
+        2,
+        "the live member's triggered tick never ran"
+    );
+    live.cancel().await;
+}
+
 // shutdown(grace) lets in-flight ticks of every member finish within the grace period.
 #[tokio::test(start_paused = true)]
 async fn shutdown_lets_in_flight_ticks_finish() {
@@ -273,4 +363,24 @@ fn cancel_blocking_from_a_plain_thread() {
     handle.join().unwrap().unwrap();
     assert!(!a.is_running() && !b.is_running());
     assert!(!group.is_running());
+}
+
+// cancel_blocking with a timeout too long to add to the clock waits without a deadline.
+#[test]
+fn cancel_blocking_takes_duration_max() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_time()
+        .build()
+        .unwrap();
+    let group = TimerGroup::new("g");
+    let a = Timer::new(ms(5), counter());
+    group.add(a.clone()).unwrap();
+    runtime.block_on(async { group.start() }).unwrap();
+    let handle = std::thread::spawn({
+        let group = group.clone();
+        move || group.cancel_blocking(Duration::MAX)
+    });
+    handle.join().unwrap().unwrap();
+    assert!(!a.is_running() && !group.is_running());
 }
