@@ -155,6 +155,11 @@ pub trait ErasedTimer: Send + Sync {
     fn as_any(&self) -> &dyn Any;
     fn is_running(&self) -> bool;
     fn apply(&self, o: &JobOverride) -> Result<(), Error>;
+    /// Whether [`apply`](Self::apply) of `o` would succeed on the stopped timer, changing
+    /// nothing.
+    fn check_override(&self, o: &JobOverride) -> Result<(), Error>;
+    /// Whether a start would succeed, changing nothing (see `group::check_start`).
+    fn check_start(&self, period_fixed: bool, coordinator_given: bool) -> Result<bool, Error>;
     fn add_to(&self, group: &TimerGroup) -> Result<(), Error>;
     fn provide_coordinator(
         &self,
@@ -179,6 +184,32 @@ impl<T: Clone + Send + Sync + 'static> ErasedTimer for Timer<T> {
             self.set_mode(mode)?;
         }
         Ok(())
+    }
+    fn check_override(&self, o: &JobOverride) -> Result<(), Error> {
+        if o.period == Some(Duration::ZERO) {
+            return Err(Error::invalid("the period must be greater than zero"));
+        }
+        // The refusal of `set_mode`, asked without changing the mode.
+        if let Some(mode) = o.mode
+            && mode != Mode::FixedRate
+            && self.core().lock().coordination().is_some()
+        {
+            return Err(Error::invalid(format_args!(
+                "timer `{}` is coordinated and needs `Mode::FixedRate`: its slots lie on a fixed grid",
+                self.core().config.name()
+            )));
+        }
+        Ok(())
+    }
+    fn check_start(&self, period_fixed: bool, coordinator_given: bool) -> Result<bool, Error> {
+        crate::group::check_start(
+            self,
+            crate::group::StartCheck {
+                states: false,
+                period_fixed,
+                coordinator_given,
+            },
+        )
     }
     fn add_to(&self, group: &TimerGroup) -> Result<(), Error> {
         group.add(self.clone())
@@ -835,8 +866,16 @@ impl Configure {
     /// ([`Error::DuplicateName`], with both locations); an override names no registered job or
     /// has a bad value ([`Error::InvalidConfig`], naming the job and the key); or a selected
     /// job cannot start — it needs a `State<S>` that was not provided, it is already running,
-    /// or it is coordinated and no coordinator is configured ([`Error::Job`], naming the job
-    /// and where it is defined, around the cause).
+    /// it is coordinated and no coordinator is configured, or its own
+    /// [`start`](crate::Timer::start) refuses (a period given as an expression that is zero,
+    /// no runtime) ([`Error::Job`], naming the job and where it is defined, around the cause).
+    ///
+    /// A failed `run_all` changes nothing: every check runs first (the coordinator's `prepare`
+    /// last), and only then are the overrides applied, the states provided and the jobs
+    /// started. The one exception is a job changed by another thread while `run_all` runs, so
+    /// that its start fails after the checks: then the jobs this call started are stopped, and
+    /// their tasks gone, before the error (naming the job) is returned, so a retry can start
+    /// them at once; the overrides and states already applied stay.
     ///
     /// Overrides apply to every registered job that is not running, so a job with
     /// `autostart = false` started later through its handle uses them too.
@@ -946,12 +985,23 @@ impl Configure {
             let given: Vec<TypeId> = self.states.iter().map(|(id, _)| *id).collect();
             spec.check_states_with(&given)
                 .map_err(|e| job_error(spec, e))?;
+            // Whatever else its start would refuse (no runtime, a zero period, …), asked
+            // without starting it.
+            let period_fixed = self
+                .overrides
+                .get(spec.name)
+                .is_some_and(|o| o.period.is_some());
+            job.timer()
+                .check_start(period_fixed, self.coordinator.is_some())
+                .map_err(|e| job_error(spec, e))?;
         }
         for job in &jobs {
             if let Some(o) = self.overrides.get(job.spec().name)
                 && !job.timer().is_running()
             {
-                job.timer().apply(o).map_err(|e| job_error(job.spec(), e))?;
+                job.timer()
+                    .check_override(o)
+                    .map_err(|e| job_error(job.spec(), e))?;
             }
         }
         // Ask the store once, bounded, before anything changes: an unreachable store is an
@@ -971,6 +1021,13 @@ impl Configure {
             ready.map_err(|source| Error::Coordinator { source })?;
         }
         // Every check passed: only now does anything change.
+        for job in &jobs {
+            if let Some(o) = self.overrides.get(job.spec().name)
+                && !job.timer().is_running()
+            {
+                job.timer().apply(o).map_err(|e| job_error(job.spec(), e))?;
+            }
+        }
         for (type_id, value) in self.states.drain(..) {
             state::insert(type_id, value);
         }
@@ -984,16 +1041,16 @@ impl Configure {
         for job in &selected {
             job.timer().add_to(&group)?;
         }
-        group.start().map_err(|e| {
-            let name = match &e {
-                Error::NoRuntime { name } | Error::AlreadyRunning { name } => Some(name.clone()),
-                _ => None,
-            };
-            match name.and_then(|n| selected.iter().find(|j| *j.spec().name == *n)) {
-                Some(job) => job_error(job.spec(), e),
-                None => e,
-            }
-        })?;
+        // Only a change made meanwhile by another thread can make a start fail now. Then what
+        // this call started is stopped, and gone, before the error returns: a retry can start
+        // it again at once.
+        group
+            .start_or_undo()
+            .await
+            .map_err(|failure| match selected.get(failure.index) {
+                Some(job) => job_error(job.spec(), failure.error),
+                None => failure.error,
+            })?;
         tracing::debug!(jobs = ?group.names(), "run_all started the jobs");
         Ok(group)
     }
