@@ -42,14 +42,7 @@ impl<T: Clone + Send + Sync + 'static> Member for Timer<T> {
         Timer::start(self)
     }
     fn check_start(&self) -> Result<bool, Error> {
-        check_start(
-            self,
-            StartCheck {
-                states: true,
-                period_fixed: false,
-                coordinator_given: false,
-            },
-        )
+        check_start(self, StartCheck::AS_IS)
     }
     fn is_running(&self) -> bool {
         Timer::is_running(self)
@@ -725,6 +718,15 @@ pub(crate) struct StartCheck {
     pub(crate) coordinator_given: bool,
 }
 
+impl StartCheck {
+    /// Nothing is set before the start: the checks of [`Timer::start`] itself.
+    pub(crate) const AS_IS: StartCheck = StartCheck {
+        states: true,
+        period_fixed: false,
+        coordinator_given: false,
+    };
+}
+
 /// Whether [`Timer::start`] would succeed now, changing nothing: `Ok(true)` if it would start
 /// the timer, `Ok(false)` if the timer runs already, otherwise the error `start` would give. The
 /// same checks as `start`, in the same order.
@@ -742,32 +744,7 @@ pub(crate) fn check_start<T: Clone + Send + Sync + 'static>(
     {
         precheck()?;
     }
-    let s = core.lock();
-    if !check.period_fixed
-        && let Some(err) = s.config_error()
-    {
-        return Err(err.clone());
-    }
-    if s.running {
-        return Ok(false);
-    }
-    if s.single_shot && s.run_id > 0 {
-        return Err(Error::Restart { name: name() });
-    }
-    if !check.coordinator_given
-        && let Some(c) = s.coordination()
-        && c.coordinator.is_none()
-    {
-        return Err(Error::invalid(format_args!(
-            "timer `{}` is coordinated but no coordinator is configured: give one with \
-             `TimerBuilder::coordinator` or `periodic::configure().coordinator(…)`",
-            core.config.name()
-        )));
-    }
-    if s.target.is_none() {
-        return Err(Error::NotRunning { name: name() });
-    }
-    Ok(true)
+    timer.check_state(&core.lock(), check)
 }
 
 /// Starts `timer` unless it runs already; `Ok(true)` if this call started it.

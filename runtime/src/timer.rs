@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use crate::coordinator::Coordination;
 use crate::core::{CancelFuture, Config, Core, Extras, Rare, State, StopRequest, Tally, Waiter};
 use crate::driver::Run;
+use crate::group::StartCheck;
 use crate::subscription::Subscription;
 use crate::target::{BoxTarget, IntoTarget};
 use crate::{Coordinator, Error, Mode, OnError, Unreachable};
@@ -1132,24 +1133,10 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
             check()?;
         }
         let mut s = core.lock();
-        if let Some(err) = s.config_error() {
-            return Err(err.clone());
-        }
-        if s.running {
+        if !self.check_state(&s, StartCheck::AS_IS)? {
             return Err(Error::AlreadyRunning { name: name() });
         }
-        if s.single_shot && s.run_id > 0 {
-            return Err(Error::Restart { name: name() });
-        }
-        if let Some(c) = s.coordination()
-            && c.coordinator.is_none()
-        {
-            return Err(Error::invalid(format_args!(
-                "timer `{}` is coordinated but no coordinator is configured: give one with \
-                 `TimerBuilder::coordinator` or `periodic::configure().coordinator(…)`",
-                core.config.name()
-            )));
-        }
+        // Checked above, under the same lock.
         let Some(target) = s.target.take() else {
             return Err(Error::NotRunning { name: name() });
         };
@@ -1168,6 +1155,39 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
         tracing::debug!(timer = %core.config.name(), run = run_id, period = ?period, mode = %mode, "timer started");
         drop(runtime.spawn(run.run()));
         Ok(())
+    }
+
+    /// The checks `start` makes of the state, in its order, changing nothing: `Ok(true)` if it
+    /// may start, `Ok(false)` if it runs already, otherwise the error `start` gives. `check`
+    /// says what a caller will have set before it starts (see `group::check_start`).
+    pub(crate) fn check_state(&self, s: &State<T>, check: StartCheck) -> Result<bool, Error> {
+        let core = self.core();
+        let name = || core.config.name().clone();
+        if !check.period_fixed
+            && let Some(err) = s.config_error()
+        {
+            return Err(err.clone());
+        }
+        if s.running {
+            return Ok(false);
+        }
+        if s.single_shot && s.run_id > 0 {
+            return Err(Error::Restart { name: name() });
+        }
+        if !check.coordinator_given
+            && let Some(c) = s.coordination()
+            && c.coordinator.is_none()
+        {
+            return Err(Error::invalid(format_args!(
+                "timer `{}` is coordinated but no coordinator is configured: give one with \
+                 `TimerBuilder::coordinator` or `periodic::configure().coordinator(…)`",
+                core.config.name()
+            )));
+        }
+        if s.target.is_none() {
+            return Err(Error::NotRunning { name: name() });
+        }
+        Ok(true)
     }
 
     /// Stops the timer and returns once its task is gone: afterwards the target is never called
