@@ -306,7 +306,10 @@ fn generate(func: &ItemFn, args: &Args, shape: &Shape) -> TokenStream {
         #(#cfgs)*
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
-        #vis struct #job_ty(#private::Job<#value>);
+        // The value type is a defaulted parameter, so that the generic `Deref` impl below never
+        // names it: a `pub(crate) fn` may return a module-private type (plain Rust only warns,
+        // `private_interfaces`), where `type Target = Timer<Private>` would be error E0446.
+        #vis struct #job_ty<__PeriodicValue: 'static = #value>(#private::Job<__PeriodicValue>);
 
         #(#cfgs)*
         impl #job_ty {
@@ -323,8 +326,10 @@ fn generate(func: &ItemFn, args: &Args, shape: &Shape) -> TokenStream {
         }
 
         #(#cfgs)*
-        impl ::core::ops::Deref for #job_ty {
-            type Target = #private::Timer<#value>;
+        impl<__PeriodicValue: ::core::clone::Clone + ::core::marker::Send + ::core::marker::Sync + 'static>
+            ::core::ops::Deref for #job_ty<__PeriodicValue>
+        {
+            type Target = #private::Timer<__PeriodicValue>;
             fn deref(&self) -> &Self::Target {
                 self.0.timer()
             }
