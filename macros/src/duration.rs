@@ -12,23 +12,6 @@ const LITERAL_UNITS: &[(&str, u128)] = &[
     ("d", 86_400_000_000_000),
 ];
 
-/// Humantime's other spellings of the literal units, for the hint on a literal written with one
-/// of them (`5min`: did you mean `5m`?).
-const LONG_FORMS: &[(&[&str], &str)] = &[
-    (&["nanos", "nsec"], "ns"),
-    (&["usec", "µs"], "us"),
-    (&["millis", "msec"], "ms"),
-    (&["seconds", "second", "secs", "sec"], "s"),
-    (&["minutes", "minute", "min", "mins"], "m"),
-    (&["hours", "hour", "hr", "hrs"], "h"),
-    (&["days", "day"], "d"),
-];
-
-/// Humantime's units that no literal unit matches: only a string accepts them.
-const STRING_ONLY_UNITS: &[&str] = &[
-    "weeks", "week", "wk", "wks", "w", "months", "month", "M", "years", "year", "y",
-];
-
 pub(crate) const UNIT_HELP: &str = "units: `ns`, `us`, `ms`, `s`, `m`, `h`, `d`";
 
 /// The longest duration: `Duration::MAX`, in nanoseconds.
@@ -127,14 +110,15 @@ fn literal_unit(unit: &str) -> Result<u128, String> {
         .map(|(_, n)| *n)
         .ok_or_else(|| {
             // A unit that only strings accept (`min`, `secs`, `w`): name the way to write it.
-            let hint = if let Some((_, short)) =
-                LONG_FORMS.iter().find(|(names, _)| names.contains(&unit))
-            {
-                format!(" (did you mean `{short}`?)")
-            } else if STRING_ONLY_UNITS.contains(&unit) {
-                format!(" (a string accepts it: write `\"1{unit}\"`)")
-            } else {
-                String::new()
+            let string_unit = STRING_UNITS
+                .iter()
+                .find(|(names, _)| names.contains(&unit))
+                .map(|(_, nanos)| *nanos);
+            let short = string_unit.and_then(|n| LITERAL_UNITS.iter().find(|(_, m)| *m == n));
+            let hint = match (string_unit, short) {
+                (_, Some((short, _))) => format!(" (did you mean `{short}`?)"),
+                (Some(_), None) => format!(" (a string accepts it: write `\"1{unit}\"`)"),
+                (None, None) => String::new(),
             };
             format!("unknown unit `{unit}`{hint}; {UNIT_HELP}")
         })
@@ -186,20 +170,73 @@ pub(crate) fn parse_literal(digits: &str, suffix: &str) -> Result<u128, String> 
     }
 }
 
-/// A string in humantime form (`"1h 30m"`, `"90 seconds"`, `"2wk"`, `"1 month"`), parsed by
-/// `humantime::parse_duration` itself: the attribute accepts exactly what the runtime's
-/// overrides (`Overrides`, environment variables) accept, with the same values.
+/// The units a string accepts: humantime's, with its values (a month is 30.44 days, a year
+/// 365.25 days), so that the attribute reads a string as the runtime's overrides do.
+const STRING_UNITS: &[(&[&str], u128)] = &[
+    (&["nanos", "nsec", "ns"], 1),
+    (&["usec", "us", "µs"], 1_000),
+    (&["millis", "msec", "ms"], 1_000_000),
+    (&["seconds", "second", "secs", "sec", "s"], 1_000_000_000),
+    (&["minutes", "minute", "min", "mins", "m"], 60_000_000_000),
+    (&["hours", "hour", "hr", "hrs", "h"], 3_600_000_000_000),
+    (&["days", "day", "d"], 86_400_000_000_000),
+    (&["weeks", "week", "wk", "wks", "w"], 604_800_000_000_000),
+    (&["months", "month", "M"], 2_630_016_000_000_000),
+    (&["years", "year", "yr", "yrs", "y"], 31_557_600_000_000_000),
+];
+
+/// A string in humantime form (`"1h 30m"`, `"90 seconds"`, `"2wk"`, `"1 month"`): numbers,
+/// each with an optional fraction and one of humantime's units, spaces between them optional.
+/// The same units and values as `humantime::parse_duration`, which the runtime's overrides use
+/// (a test holds the two together; this crate depends on syn, quote and proc-macro2 only). A
+/// fraction is read exactly: one finer than a nanosecond is an error.
 pub(crate) fn parse_string(s: &str) -> Result<u128, String> {
-    humantime::parse_duration(s)
-        .map(|d| d.as_nanos())
-        .map_err(|e| match e {
-            humantime::DurationError::NumberOverflow => {
-                format!("duration too large, or finer than a nanosecond: \"{s}\" ({e})")
-            }
-            _ => format!(
-                "\"{s}\" is not a humantime duration ({e}); write e.g. \"1h 30m\", \"250ms\", \"2 weeks\""
-            ),
-        })
+    let invalid = |why: &str| {
+        format!(
+            "\"{s}\" is not a humantime duration ({why}); write e.g. \"1h 30m\", \"250ms\", \"2 weeks\""
+        )
+    };
+    if s.trim() == "0" {
+        return Ok(0);
+    }
+    let mut rest = s.trim_start();
+    if rest.is_empty() {
+        return Err(invalid("it is empty"));
+    }
+    let mut total = 0u128;
+    while !rest.is_empty() {
+        let number_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let (number, tail) = rest.split_at(number_len);
+        if number.is_empty() {
+            return Err(invalid("expected a number"));
+        }
+        let tail = tail.trim_start();
+        let unit_len = tail
+            .find(|c: char| !(c.is_alphabetic()))
+            .unwrap_or(tail.len());
+        let (unit, tail) = tail.split_at(unit_len);
+        if unit.is_empty() {
+            return Err(invalid(&format!(
+                "`{number}` needs a unit, e.g. `{number}s`"
+            )));
+        }
+        let Some((_, nanos)) = STRING_UNITS.iter().find(|(names, _)| names.contains(&unit)) else {
+            return Err(invalid(&format!(
+                "unknown unit `{unit}`: ns, us/µs, ms, s/sec, m/min, h/hours, d/days, w/weeks, M/months, y/years"
+            )));
+        };
+        if number.starts_with('.') || number.ends_with('.') {
+            return Err(invalid(&format!("`{number}` is not a number")));
+        }
+        total = total
+            .checked_add(scale(number, *nanos)?)
+            .filter(|n| *n <= MAX_NANOS)
+            .ok_or(TOO_LARGE)?;
+        rest = tail.trim_start();
+    }
+    Ok(total)
 }
 
 #[cfg(test)]
@@ -328,7 +365,11 @@ mod tests {
         assert!(parse_string("soon").is_err());
     }
 
-    /// The attribute and the runtime's overrides read a string the same way.
+    /// The attribute and the runtime's overrides (`humantime::parse_duration`) read a string
+    /// the same way: the same units, the same values. Two differences, both on input humantime
+    /// reads oddly or refuses: humantime takes spaces inside a number (`"1 2s"` is 12 s; the
+    /// attribute refuses it), and it refuses a fraction of an hour or longer that is not a
+    /// whole number of seconds (`"0.0001h"`; the attribute reads it exactly, 360 ms).
     #[test]
     fn strings_are_humantime() {
         for s in [
@@ -348,8 +389,10 @@ mod tests {
             "1us",
             "10 msec",
             "1h30m15s",
-            "1 2s",
             "0s",
+            "0",
+            "2 yrs",
+            "3hrs 4mins",
             "1.25 weeks",
         ] {
             assert_eq!(
@@ -366,9 +409,17 @@ mod tests {
             "-1s",
             "0.5ns",
             "213503982334602d",
+            "1m x",
+            "s",
+            ".5s",
         ] {
             assert!(humantime::parse_duration(s).is_err(), "{s}");
             assert!(parse_string(s).is_err(), "{s}");
         }
+        // The two differences.
+        assert_eq!(humantime::parse_duration("1 2s").unwrap().as_secs(), 12);
+        assert!(parse_string("1 2s").is_err());
+        assert!(humantime::parse_duration("0.0001h").is_err());
+        assert_eq!(parse_string("0.0001h"), Ok(360_000_000));
     }
 }

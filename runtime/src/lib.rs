@@ -292,7 +292,7 @@ pub use group::{GroupWait, MemberOutcome, TimerGroup};
 ///
 /// | argument | accepted | default |
 /// | --- | --- | --- |
-/// | period (first, required) | `5s`, `250ms`, `1.5s`, `1e3ms`, `1m30s` (units `ns us ms s m h d`), a string in humantime form (`"1h 30m"`, `"2 weeks"`: read by `humantime::parse_duration`, as the overrides are), or an expression of type `Duration` | — |
+/// | period (first, required) | `5s`, `250ms`, `1.5s`, `1e3ms`, `1m30s` (units `ns us ms s m h d`), a string in humantime form (`"1h 30m"`, `"2 weeks"`, `"1 month"`: humantime's units and values, as the overrides read them), or an expression of type `Duration` | — |
 /// | `mode` | `"fixed_delay"` or `"fixed_rate"` (see [`Mode`]) | `"fixed_delay"` |
 /// | `name` | a string | the function's name (`type` for `fn r#type`) |
 /// | `initial_delay` | a duration, as the period | `0s` |
