@@ -418,6 +418,7 @@ fn float(value: &Expr, msg: &str) -> Result<(f64, Span), syn::Error> {
 
 /// A duration from a literal, a string, or any other expression (checked by the compiler to be
 /// a `Duration`).
+///
 /// Every duration argument (the period, `initial_delay`, `timeout`, `offset`) comes through here,
 /// so a literal beyond `Duration::MAX` is an error at the literal for each of them.
 fn duration_arg(value: &Expr, what: &str) -> Result<DurationArg, syn::Error> {

@@ -110,10 +110,7 @@ fn literal_unit(unit: &str) -> Result<u128, String> {
         .map(|(_, n)| *n)
         .ok_or_else(|| {
             // A unit that only strings accept (`min`, `secs`, `w`): name the way to write it.
-            let string_unit = STRING_UNITS
-                .iter()
-                .find(|(names, _)| names.contains(&unit))
-                .map(|(_, nanos)| *nanos);
+            let string_unit = string_unit(unit);
             let short = string_unit.and_then(|n| LITERAL_UNITS.iter().find(|(_, m)| *m == n));
             let hint = match (string_unit, short) {
                 (_, Some((short, _))) => format!(" (did you mean `{short}`?)"),
@@ -185,6 +182,14 @@ const STRING_UNITS: &[(&[&str], u128)] = &[
     (&["years", "year", "yr", "yrs", "y"], 31_557_600_000_000_000),
 ];
 
+/// Nanoseconds per `unit` of a string.
+fn string_unit(unit: &str) -> Option<u128> {
+    STRING_UNITS
+        .iter()
+        .find(|(names, _)| names.contains(&unit))
+        .map(|(_, nanos)| *nanos)
+}
+
 /// A string in humantime form (`"1h 30m"`, `"90 seconds"`, `"2wk"`, `"1 month"`): numbers,
 /// each with an optional fraction and one of humantime's units, spaces between them optional.
 /// The same units and values as `humantime::parse_duration`, which the runtime's overrides use
@@ -222,7 +227,7 @@ pub(crate) fn parse_string(s: &str) -> Result<u128, String> {
                 "`{number}` needs a unit, e.g. `{number}s`"
             )));
         }
-        let Some((_, nanos)) = STRING_UNITS.iter().find(|(names, _)| names.contains(&unit)) else {
+        let Some(nanos) = string_unit(unit) else {
             return Err(invalid(&format!(
                 "unknown unit `{unit}`: ns, us/µs, ms, s/sec, m/min, h/hours, d/days, w/weeks, M/months, y/years"
             )));
@@ -231,7 +236,7 @@ pub(crate) fn parse_string(s: &str) -> Result<u128, String> {
             return Err(invalid(&format!("`{number}` is not a number")));
         }
         total = total
-            .checked_add(scale(number, *nanos)?)
+            .checked_add(scale(number, nanos)?)
             .filter(|n| *n <= MAX_NANOS)
             .ok_or(TOO_LARGE)?;
         rest = tail.trim_start();

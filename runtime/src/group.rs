@@ -413,11 +413,10 @@ impl TimerGroup {
         let members = self.members();
         for (index, member) in members.iter().enumerate() {
             if let Err(error) = member.check_start() {
-                let started = Vec::new();
                 return Err(Started {
                     index,
                     error,
-                    started,
+                    started: Vec::new(),
                 });
             }
         }

@@ -186,18 +186,12 @@ impl<T: Clone + Send + Sync + 'static> ErasedTimer for Timer<T> {
         Ok(())
     }
     fn check_override(&self, o: &JobOverride) -> Result<(), Error> {
-        if o.period == Some(Duration::ZERO) {
-            return Err(Error::invalid("the period must be greater than zero"));
+        // What `set_period` and `set_mode` would refuse, asked without changing anything.
+        if let Some(period) = o.period {
+            crate::timer::validate_period(period)?;
         }
-        // The refusal of `set_mode`, asked without changing the mode.
-        if let Some(mode) = o.mode
-            && mode != Mode::FixedRate
-            && self.core().lock().coordination().is_some()
-        {
-            return Err(Error::invalid(format_args!(
-                "timer `{}` is coordinated and needs `Mode::FixedRate`: its slots lie on a fixed grid",
-                self.core().config.name()
-            )));
+        if let Some(mode) = o.mode {
+            self.check_mode(&self.core().lock(), mode)?;
         }
         Ok(())
     }

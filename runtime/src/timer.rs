@@ -998,7 +998,7 @@ impl<T: Clone + Send + Sync + 'static> TimerBuilder<T> {
     }
 }
 
-fn validate_period(period: Duration) -> Result<(), Error> {
+pub(crate) fn validate_period(period: Duration) -> Result<(), Error> {
     if period.is_zero() {
         Err(Error::invalid("the period must be greater than zero"))
     } else {
@@ -1608,13 +1608,20 @@ impl<T: Clone + Send + Sync + 'static> Timer<T> {
                 name: self.core().config.name().clone(),
             });
         }
+        self.check_mode(&s, mode)?;
+        s.mode = mode;
+        Ok(())
+    }
+
+    /// Whether `mode` suits the timer whose state `s` is: a coordinated timer needs
+    /// fixed-rate.
+    pub(crate) fn check_mode(&self, s: &State<T>, mode: Mode) -> Result<(), Error> {
         if s.coordination().is_some() && mode != Mode::FixedRate {
             return Err(Error::invalid(format_args!(
                 "timer `{}` is coordinated and needs `Mode::FixedRate`: its slots lie on a fixed grid",
                 self.core().config.name()
             )));
         }
-        s.mode = mode;
         Ok(())
     }
 
