@@ -26,3 +26,19 @@ pub async fn within<F: IntoFuture>(f: F) -> F::Output {
 pub fn only(names: &'static [&'static str]) -> impl Fn(&periodic::JobInfo) -> bool + Send + Sync {
     move |j| names.contains(&j.name)
 }
+
+/// Unwraps `err`, which must be an [`Error::Job`](periodic::Error::Job) naming `job`: where the
+/// job is defined, and the cause.
+pub fn job_error<'e>(err: &'e periodic::Error, job: &str) -> (&'e str, &'e periodic::Error) {
+    match err {
+        periodic::Error::Job {
+            job: named,
+            defined_at,
+            source,
+        } => {
+            assert_eq!(&**named, job, "{err:?}");
+            (defined_at, source)
+        }
+        other => panic!("expected Error::Job of `{job}`, got {other:?}"),
+    }
+}

@@ -5,7 +5,7 @@
 //! sorts last, so a `run_all` that started jobs one by one before checking would be caught.
 
 use periodic::{Error, State, every};
-use periodic_tests::{only, within};
+use periodic_tests::{job_error, only, within};
 
 const FILE: &str = file!();
 
@@ -28,21 +28,12 @@ async fn a_job_already_running_is_refused() {
     )
     .await
     .unwrap_err();
-    match &err {
-        Error::Job {
-            job,
-            defined_at,
-            source,
-        } => {
-            assert_eq!(&**job, "z_busy");
-            assert_eq!(**defined_at, *format!("{FILE}:{BUSY_LINE}"));
-            assert!(
-                matches!(&**source, Error::AlreadyRunning { name } if &**name == "z_busy"),
-                "{source:?}"
-            );
-        }
-        other => panic!("expected Error::Job, got {other:?}"),
-    }
+    let (defined_at, source) = job_error(&err, "z_busy");
+    assert_eq!(defined_at, format!("{FILE}:{BUSY_LINE}"));
+    assert!(
+        matches!(source, Error::AlreadyRunning { name } if &**name == "z_busy"),
+        "{source:?}"
+    );
     let message = err.to_string();
     assert!(message.contains("z_busy"), "{message}");
     assert!(
@@ -82,22 +73,11 @@ async fn a_coordinated_job_without_a_coordinator_is_refused() {
     )
     .await
     .unwrap_err();
-    match &err {
-        Error::Job {
-            job,
-            defined_at,
-            source,
-        } => {
-            assert_eq!(&**job, "z_coord");
-            assert_eq!(**defined_at, *format!("{FILE}:{COORD_LINE}"));
-            match &**source {
-                Error::InvalidConfig(msg) => {
-                    assert!(msg.contains("coordinat"), "{msg}");
-                }
-                other => panic!("expected InvalidConfig, got {other:?}"),
-            }
-        }
-        other => panic!("expected Error::Job, got {other:?}"),
+    let (defined_at, source) = job_error(&err, "z_coord");
+    assert_eq!(defined_at, format!("{FILE}:{COORD_LINE}"));
+    match source {
+        Error::InvalidConfig(msg) => assert!(msg.contains("coordinat"), "{msg}"),
+        other => panic!("expected InvalidConfig, got {other:?}"),
     }
     assert!(!b_ok3.is_running());
     assert!(!z_coord.is_running());

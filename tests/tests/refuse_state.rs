@@ -5,7 +5,7 @@
 //! State is process-wide and never removed, so the steps run in order, in one test.
 
 use periodic::{Error, State, every};
-use periodic_tests::within;
+use periodic_tests::{job_error, within};
 
 const FILE: &str = file!();
 
@@ -39,23 +39,14 @@ fn nothing_runs() {
 /// Checks that `err` is a missing-state refusal of `m_needs_two` naming `type_name`.
 fn assert_missing(err: &Error, type_name: &str) {
     let defined_at = format!("{FILE}:{NEEDS_TWO_LINE}");
-    match err {
-        Error::Job {
-            job,
-            defined_at: at,
-            source,
-        } => {
+    let (at, source) = job_error(err, "m_needs_two");
+    assert_eq!(at, defined_at);
+    match source {
+        Error::MissingState { job, type_name: t } => {
             assert_eq!(&**job, "m_needs_two");
-            assert_eq!(**at, *defined_at);
-            match &**source {
-                Error::MissingState { job, type_name: t } => {
-                    assert_eq!(&**job, "m_needs_two");
-                    assert_eq!(*t, type_name);
-                }
-                other => panic!("expected MissingState, got {other:?}"),
-            }
+            assert_eq!(*t, type_name);
         }
-        other => panic!("expected Error::Job, got {other:?}"),
+        other => panic!("expected MissingState, got {other:?}"),
     }
     let message = err.to_string();
     for part in ["m_needs_two", defined_at.as_str(), type_name] {

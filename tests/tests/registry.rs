@@ -11,7 +11,7 @@ use std::time::Duration;
 use periodic::{Error, JobInfo, Mode, Timer, every};
 use periodic_test_jobs::reports::ReportConfig;
 use periodic_test_jobs::{cache, reports};
-use periodic_tests::within;
+use periodic_tests::{job_error, within};
 use tokio::time::Instant;
 
 const FILE: &str = file!();
@@ -233,24 +233,12 @@ async fn run_all_starts_every_job_and_returns_a_working_group() {
     )
     .await
     .unwrap_err();
-    match &err {
-        Error::Job {
-            job,
-            defined_at,
-            source,
-        } => {
-            assert_eq!(&**job, "aardvark_second");
-            assert_eq!(
-                &**defined_at,
-                format!("{FILE}:{}", second::AARDVARK_LINE).as_str()
-            );
-            assert!(
-                matches!(&**source, Error::AlreadyRunning { name } if &**name == "aardvark_second"),
-                "{source:?}"
-            );
-        }
-        other => panic!("expected Error::Job, got {other:?}"),
-    }
+    let (defined_at, source) = job_error(&err, "aardvark_second");
+    assert_eq!(defined_at, format!("{FILE}:{}", second::AARDVARK_LINE));
+    assert!(
+        matches!(source, Error::AlreadyRunning { name } if &**name == "aardvark_second"),
+        "{source:?}"
+    );
 
     // shutdown: every member stops.
     within(jobs.shutdown(Duration::from_secs(5))).await;

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use periodic::{Error, every};
-use periodic_tests::within;
+use periodic_tests::{job_error, within};
 
 // A period given as an expression is only checked at start: this job cannot start.
 #[every(Duration::ZERO)]
@@ -23,18 +23,9 @@ async fn a_failed_run_all_leaves_nothing_running_names_the_job_and_allows_a_retr
     )
     .await
     .unwrap_err();
-    match &err {
-        Error::Job {
-            job,
-            defined_at,
-            source,
-        } => {
-            assert_eq!(&**job, "b_zero");
-            assert!(defined_at.contains("run_all_failure.rs"), "{defined_at}");
-            assert!(matches!(**source, Error::InvalidConfig(_)), "{source:?}");
-        }
-        other => panic!("the error does not name the job: {other:?}"),
-    }
+    let (defined_at, source) = job_error(&err, "b_zero");
+    assert!(defined_at.contains("run_all_failure.rs"), "{defined_at}");
+    assert!(matches!(source, Error::InvalidConfig(_)), "{source:?}");
     // Nothing was started, and nothing changed.
     assert!(!a_fine.is_running() && !b_zero.is_running());
     assert_eq!(a_fine.period(), Duration::from_secs(5));
@@ -42,10 +33,7 @@ async fn a_failed_run_all_leaves_nothing_running_names_the_job_and_allows_a_retr
 
     // The same call fails the same way (not `AlreadyRunning`).
     let again = within(periodic::run_all()).await.unwrap_err();
-    assert!(
-        matches!(&again, Error::Job { job, .. } if &**job == "b_zero"),
-        "{again:?}"
-    );
+    job_error(&again, "b_zero");
 
     // Fixed at once by an override: nothing is left over from the failures.
     let jobs = within(
